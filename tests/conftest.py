@@ -1,0 +1,15 @@
+"""Test setup shared by every test, including the notebooks that nbval runs.
+
+Environment variables set here at import time are inherited by the kernels nbval
+starts, so every notebook under test runs offline with no pacing, even on a
+machine that has a real key.
+"""
+
+import os
+
+for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
+    os.environ.pop(name, None)
+for name in ("HOMEMADE_O1_RECORDINGS", "HOMEMADE_O1_MODEL"):
+    os.environ.pop(name, None)
+os.environ["HOMEMADE_O1_MODE"] = "offline"
+os.environ["HOMEMADE_O1_PACE"] = "0"
