@@ -1,0 +1,174 @@
+"""`get_client()`: the real OpenAI client, in one of three modes.
+
+* **live**: the SDK reads `OPENAI_API_KEY` and `OPENAI_BASE_URL` as usual, so any
+  OpenAI-compatible server works (OpenAI, Ollama, llama.cpp, vLLM, LM Studio).
+* **offline**: the same client class, but its HTTP transport answers from
+  recordings instead of the network. The default when no key or server is set.
+* **record**: live, and every answer is also saved as a recording.
+
+Whatever the mode, what you get back *is* an `openai.OpenAI` (or `AsyncOpenAI`), so
+notebook code is exactly the code you would write against the real API.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import httpx2
+import openai
+
+from helpers.config import (
+    ConfigurationError,
+    base_url,
+    default_model,
+    recordings_dir,
+    resolve_mode,
+    stream_pace,
+)
+from helpers.recording_files import RecordingLibrary
+from helpers.transports import RecordingTransport, ReplayTransport
+
+# Placeholders sent where a key is required by the SDK but not by the server.
+OFFLINE_API_KEY = "offline-replay-no-key-needed"
+LOCAL_SERVER_API_KEY = "not-needed-for-a-local-server"
+
+MISSING_KEY_MESSAGE = (
+    "Live mode needs a key or a server: set OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL "
+    "(for a local server, e.g. http://localhost:11434/v1 for Ollama), or unset "
+    "HOMEMADE_O1_MODE to use the offline recordings."
+)
+
+
+def record_tag() -> str:
+    """The sub-folder new recordings go to (`HOMEMADE_O1_RECORD_TAG`, default `recorded`)."""
+    return os.environ.get("HOMEMADE_O1_RECORD_TAG", "").strip() or "recorded"
+
+
+def load_library(folder: Path | None = None) -> RecordingLibrary:
+    """All recordings in `folder` (default: the configured recordings folder)."""
+    return RecordingLibrary(folder or recordings_dir())
+
+
+def _live_options(options: dict[str, Any]) -> dict[str, Any]:
+    has_key = options.get("api_key") or os.environ.get("OPENAI_API_KEY")
+    has_server = options.get("base_url") or os.environ.get("OPENAI_BASE_URL")
+    if not has_key:
+        if not has_server:
+            raise ConfigurationError(MISSING_KEY_MESSAGE)
+        options["api_key"] = LOCAL_SERVER_API_KEY  # local servers accept any key
+    return options
+
+
+def _client_options(mode: str, options: dict[str, Any], *, is_async: bool) -> dict[str, Any]:
+    """The keyword arguments for `OpenAI(...)` / `AsyncOpenAI(...)` in this mode."""
+    options = dict(options)
+    http_class = openai.DefaultAsyncHttpxClient if is_async else openai.DefaultHttpxClient
+    if mode == "offline":
+        transport = ReplayTransport(load_library(), pace=stream_pace())
+        options.setdefault("api_key", OFFLINE_API_KEY)
+        options.setdefault("http_client", http_class(transport=transport))
+        return options
+    options = _live_options(options)
+    if mode == "record":
+        transport = RecordingTransport(recordings_dir(), tag=record_tag())
+        options.setdefault("http_client", http_class(transport=transport))
+    return options
+
+
+def get_client(mode: str | None = None, **client_options: Any) -> openai.OpenAI:
+    """Return a real `openai.OpenAI` client for the chosen mode.
+
+    Args:
+        mode: "live", "offline" or "record"; by default `HOMEMADE_O1_MODE`, else
+            live when a key or base URL is set, else offline.
+        **client_options: passed on to `openai.OpenAI` (e.g. `timeout=20`,
+            `max_retries=5`, `base_url=...`).
+    """
+    mode = resolve_mode(mode)
+    return openai.OpenAI(**_client_options(mode, client_options, is_async=False))
+
+
+def get_async_client(mode: str | None = None, **client_options: Any) -> openai.AsyncOpenAI:
+    """The `openai.AsyncOpenAI` twin of `get_client`, for many calls at once."""
+    mode = resolve_mode(mode)
+    return openai.AsyncOpenAI(**_client_options(mode, client_options, is_async=True))
+
+
+def get_http_client(mode: str | None = None, **http_options: Any) -> httpx2.Client:
+    """A plain HTTP client (httpx2, the library the SDK uses) for raw API calls.
+
+    Offline it replays recordings exactly like `get_client`; live it is an
+    ordinary HTTP client.
+    """
+    mode = resolve_mode(mode)
+    if mode == "offline":
+        http_options.setdefault("transport", ReplayTransport(load_library(), pace=stream_pace()))
+    elif mode == "record":
+        _live_options({})
+        http_options.setdefault("transport", RecordingTransport(recordings_dir(), tag=record_tag()))
+    else:
+        _live_options({})
+    http_options.setdefault("timeout", 60.0)
+    return httpx2.Client(**http_options)
+
+
+def api_key(mode: str | None = None) -> str:
+    """The key to put in an `Authorization` header for raw HTTP calls.
+
+    Live it is `OPENAI_API_KEY` (or a placeholder for a local server); offline
+    it is a placeholder, since the recordings need no key. Never print it.
+    """
+    mode = resolve_mode(mode)
+    if mode == "offline":
+        return OFFLINE_API_KEY
+    return _live_options({}).get("api_key") or os.environ["OPENAI_API_KEY"]
+
+
+def server_url() -> str:
+    """The API root URL raw HTTP calls should use, e.g. `https://api.openai.com/v1`."""
+    return base_url()
+
+
+def _describe_library(library: RecordingLibrary) -> str:
+    origins = library.origins()
+    handwritten, recorded = origins.get("hand-written", 0), origins.get("recorded", 0)
+    if not library:
+        return "no recordings found"
+    if not recorded:
+        return f"{handwritten} hand-written answers (written by the course, not by a model)"
+    if not handwritten:
+        return f"{recorded} answers recorded from a real model"
+    return f"{recorded} recorded and {handwritten} hand-written answers"
+
+
+def _folder_label(folder: Path) -> str:
+    if os.environ.get("HOMEMADE_O1_RECORDINGS", "").strip():
+        return f"the folder {folder.name!r}"
+    return "helpers/recordings"
+
+
+def mode_summary(mode: str | None = None) -> str:
+    """One line saying which mode is on, which server and model, and what answers."""
+    mode = resolve_mode(mode)
+    model = default_model()
+    if mode == "offline":
+        library = load_library()
+        return (
+            f"Mode: OFFLINE. Replaying {_describe_library(library)} from "
+            f"{_folder_label(recordings_dir())}; no network, no key. Model name sent: {model}."
+        )
+    server = base_url()
+    where = "OpenAI" if server == "https://api.openai.com/v1" else server
+    if mode == "live":
+        return f"Mode: LIVE. Calling {where} with model {model}."
+    return (
+        f"Mode: RECORD. Calling {where} with model {model}; every answer is saved to "
+        f"{_folder_label(recordings_dir())}/{record_tag()}."
+    )
+
+
+def describe_mode(mode: str | None = None) -> None:
+    """Print one clear line: which mode, which server/model, and where answers come from."""
+    print(mode_summary(mode))

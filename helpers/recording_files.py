@@ -1,0 +1,380 @@
+"""Recordings: one JSON file per HTTP exchange with a chat API.
+
+A recording holds the request as it was sent (minus secrets), the response (a JSON
+body, or the list of server-sent-event chunks of a stream) and metadata::
+
+    {
+      "metadata": {"origin": "recorded" | "hand-written", "model": ..., "date": ...,
+                   "usage": {...}, "repeat": 0, "note": ...},
+      "request":  {"method": "POST", "endpoint": "chat/completions", "body": {...}},
+      "response": {"status": 200, "body": {...}}          # or
+      "response": {"status": 200, "stream": [{chunk}, ...], "ends": "done" | "dropped"}
+    }
+
+A request is matched by its normalised body: every field except the model name
+and a few bookkeeping fields, so a learner who switches models still gets the
+replay. `repeat` numbers identical requests (self-consistency asks the same
+question several times and expects different answers).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import hashlib
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import openai
+
+ORIGINS = ("hand-written", "recorded")
+# Fields that do not change what the model is asked, so they do not take part in matching.
+IGNORED_FIELDS = frozenset(
+    {"model", "user", "metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier"}
+)
+SECRET_PATTERNS = (
+    re.compile(r"sk-[A-Za-z0-9_\-]{16,}"),  # OpenAI-style keys
+    re.compile(r"\borg-[A-Za-z0-9]{12,}"),  # organisation ids
+    re.compile(r"\bproj_[A-Za-z0-9]{12,}"),  # project ids
+    re.compile(r"(?i)bearer\s+[A-Za-z0-9._\-]{8,}"),
+)
+REDACTED = "[redacted]"
+
+
+class RecordingNotFoundError(openai.OpenAIError):
+    """Offline mode was asked something that has no recorded answer.
+
+    It subclasses the SDK's own base error, so the client raises it unchanged
+    (no retries, no wrapping) and `except openai.OpenAIError` still catches it.
+    """
+
+
+class RecordingFormatError(ValueError):
+    """A recording file is not in the expected format; the message names the file."""
+
+
+# ---- requests ---------------------------------------------------------------------
+def endpoint_of(url_path: str) -> str:
+    """`/v1/chat/completions` -> `chat/completions` (the part after the API root)."""
+    path = url_path.strip("/")
+    marker = path.rfind("v1/")
+    return path[marker + 3 :] if marker != -1 else path
+
+
+def normalise_body(body: Any) -> Any:
+    """The part of a request body that decides the answer (see IGNORED_FIELDS)."""
+    if not isinstance(body, dict):
+        return body
+    return {k: v for k, v in sorted(body.items()) if k not in IGNORED_FIELDS and v is not None}
+
+
+def request_key(method: str, endpoint: str, body: Any) -> str:
+    """A stable fingerprint of a request, used to find its recording."""
+    canonical = json.dumps(
+        [method.upper(), endpoint, normalise_body(body)],
+        sort_keys=True,
+        ensure_ascii=False,
+        separators=(",", ":"),
+    )
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _content_text(content: Any) -> str:
+    """A message's content as text (content-part lists keep their text parts)."""
+    if isinstance(content, list):
+        return " ".join(p.get("text", "") for p in content if isinstance(p, dict))
+    return content if isinstance(content, str) else ""
+
+
+def prompt_text(body: Any) -> str:
+    """The messages of a chat request as one string, for "nearest prompt" hints."""
+    if not isinstance(body, dict):
+        return ""
+    parts = []
+    for message in body.get("messages") or []:
+        if isinstance(message, dict) and _content_text(message.get("content")):
+            parts.append(f"{message.get('role', '?')}: {_content_text(message['content'])}")
+    return "\n".join(parts)
+
+
+def last_user_message(body: Any) -> str:
+    """The last user message of a chat request ("" when there is none)."""
+    if not isinstance(body, dict):
+        return ""
+    for message in reversed(body.get("messages") or []):
+        if isinstance(message, dict) and message.get("role") == "user":
+            return _content_text(message.get("content"))
+    return ""
+
+
+# ---- secrets ----------------------------------------------------------------------
+def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
+    """Remove known secrets and anything shaped like a key from `text`."""
+    for secret in secrets:
+        if secret and len(secret) >= 8:
+            text = text.replace(secret, REDACTED)
+    for pattern in SECRET_PATTERNS:
+        text = pattern.sub(REDACTED, text)
+    return text
+
+
+# ---- one recording ----------------------------------------------------------------
+@dataclass
+class Recording:
+    """One recorded exchange, loaded from its JSON file."""
+
+    path: Path
+    data: dict[str, Any]
+
+    @property
+    def metadata(self) -> dict[str, Any]:
+        return self.data["metadata"]
+
+    @property
+    def request(self) -> dict[str, Any]:
+        return self.data["request"]
+
+    @property
+    def response(self) -> dict[str, Any]:
+        return self.data["response"]
+
+    @property
+    def origin(self) -> str:
+        return self.metadata["origin"]
+
+    @property
+    def repeat(self) -> int:
+        return int(self.metadata.get("repeat", 0))
+
+    @property
+    def is_stream(self) -> bool:
+        return "stream" in self.response
+
+    @property
+    def key(self) -> str:
+        return request_key(self.request["method"], self.request["endpoint"], self.request["body"])
+
+    def label(self, root: Path | None = None) -> str:
+        """The file name relative to the recordings folder (never an absolute path)."""
+        if root is not None:
+            try:
+                return self.path.relative_to(root).as_posix()
+            except ValueError:
+                pass
+        return self.path.name
+
+
+def load_recording(path: Path) -> Recording:
+    """Read and check one recording file."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError) as error:
+        raise RecordingFormatError(f"{path.name}: not readable as JSON ({error})") from None
+    problems = []
+    if not isinstance(data, dict):
+        problems.append("not a JSON object")
+    else:
+        meta, request, response = (data.get(k) for k in ("metadata", "request", "response"))
+        if not isinstance(meta, dict) or meta.get("origin") not in ORIGINS:
+            problems.append(f"metadata.origin must be one of {ORIGINS}")
+        if not isinstance(request, dict) or not {"method", "endpoint", "body"} <= request.keys():
+            problems.append("request needs method, endpoint and body")
+        if not isinstance(response, dict) or not ({"body", "stream"} & response.keys()):
+            problems.append("response needs a body or a stream")
+    if problems:
+        raise RecordingFormatError(f"{path.name}: " + "; ".join(problems))
+    return Recording(path=path, data=data)
+
+
+def slug_for(body: Any, words: int = 6) -> str:
+    """A short readable file-name stem from the last user message."""
+    text = last_user_message(body) or prompt_text(body) or "request"
+    tokens = re.findall(r"[a-z0-9]+", text.lower())[:words]
+    return "-".join(tokens)[:48].strip("-") or "request"
+
+
+def build_recording(
+    *,
+    method: str,
+    endpoint: str,
+    body: Any,
+    response: dict[str, Any],
+    origin: str,
+    repeat: int = 0,
+    note: str | None = None,
+    date: str | None = None,
+) -> dict[str, Any]:
+    """Assemble the JSON document for one exchange (metadata filled in from the response)."""
+    if origin not in ORIGINS:
+        raise ValueError(f"origin must be one of {ORIGINS}, not {origin!r}")
+    model, usage = _model_and_usage(response)
+    metadata: dict[str, Any] = {
+        "origin": origin,
+        "model": model or (body.get("model") if isinstance(body, dict) else None),
+        "date": date or dt.date.today().isoformat(),
+        "usage": usage,
+        "repeat": repeat,
+    }
+    if note:
+        metadata["note"] = note
+    return {
+        "metadata": metadata,
+        "request": {"method": method.upper(), "endpoint": endpoint, "body": body},
+        "response": response,
+    }
+
+
+def _model_and_usage(response: dict[str, Any]) -> tuple[str | None, Any]:
+    if "body" in response and isinstance(response["body"], dict):
+        return response["body"].get("model"), response["body"].get("usage")
+    model, usage = None, None
+    for chunk in response.get("stream", []):
+        if isinstance(chunk, dict):
+            model = chunk.get("model") or model
+            usage = chunk.get("usage") or usage
+    return model, usage
+
+
+def write_recording(
+    folder: Path, document: dict[str, Any], *, secrets: tuple[str, ...] = ()
+) -> Path:
+    """Write a recording as readable JSON, with every secret removed. Returns its path."""
+    request = document["request"]
+    name = slug_for(request["body"])
+    key = request_key(request["method"], request["endpoint"], request["body"])
+    repeat = document["metadata"].get("repeat", 0)
+    suffix = f"-r{repeat}" if repeat else ""
+    path = folder / f"{name}-{key[:10]}{suffix}.json"
+    text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(redact(text, secrets), encoding="utf-8")
+    return path
+
+
+# ---- a folder of recordings -------------------------------------------------------
+class RecordingLibrary:
+    """Every recording under one folder, indexed by request fingerprint."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = Path(root)
+        self.by_key: dict[str, list[Recording]] = {}
+        self.recordings: list[Recording] = []
+        if self.root.is_dir():
+            for path in sorted(self.root.rglob("*.json")):
+                self.add(load_recording(path))
+
+    def add(self, recording: Recording) -> None:
+        self.recordings.append(recording)
+        same = self.by_key.setdefault(recording.key, [])
+        same.append(recording)
+        same.sort(key=lambda r: r.repeat)
+
+    def __len__(self) -> int:
+        return len(self.recordings)
+
+    def origins(self) -> Counter[str]:
+        """How many recordings of each origin the folder holds."""
+        return Counter(r.origin for r in self.recordings)
+
+    def find(self, method: str, endpoint: str, body: Any, call_number: int = 0) -> Recording:
+        """The recording for this request; the `call_number`-th of identical ones.
+
+        When a request was recorded fewer times than it is asked, the answers
+        come round again in the same order.
+        """
+        candidates = self.by_key.get(request_key(method, endpoint, body))
+        if not candidates:
+            raise RecordingNotFoundError(self.explain_miss(method, endpoint, body))
+        return candidates[call_number % len(candidates)]
+
+    def nearest(self, endpoint: str, body: Any, k: int = 3) -> list[tuple[float, Recording]]:
+        """The k recordings whose prompts look most like this request's prompt."""
+        wanted = prompt_text(body)
+        scored = []
+        for recording in self.recordings:
+            if recording.request["endpoint"] != endpoint:
+                continue
+            matcher = difflib.SequenceMatcher(None, wanted, prompt_text(recording.request["body"]))
+            if matcher.real_quick_ratio() < 0.2:
+                continue
+            differences = len(describe_differences(body, recording.request["body"], limit=99))
+            scored.append((round(matcher.ratio(), 3), differences, recording))
+        scored.sort(key=lambda item: (-item[0], item[1], item[2].path.name))
+        unique, seen = [], set()
+        for score, _, recording in scored:
+            if recording.key not in seen:
+                seen.add(recording.key)
+                unique.append((score, recording))
+        return unique[:k]
+
+    def explain_miss(self, method: str, endpoint: str, body: Any) -> str:
+        """The message of a miss: what was asked, what is near, what to do."""
+        lines = [f"Offline mode has no recorded answer for this {method.upper()} /{endpoint}."]
+        asked = last_user_message(body)
+        if asked:
+            lines.append(f"  You asked: {_short(asked)}")
+        near = self.nearest(endpoint, body)
+        if near:
+            lines.append("  Nearest recorded prompts:")
+            for score, recording in near:
+                recorded = last_user_message(recording.request["body"])
+                lines.append(
+                    f"    {score:.0%} alike: {_short(recorded)}  ({recording.label(self.root)})"
+                )
+            differences = describe_differences(body, near[0][1].request["body"])
+            if differences:
+                lines.append("  Compared with the nearest one, your request differs in: ")
+                lines[-1] += "; ".join(differences)
+        else:
+            lines.append("  Nothing recorded looks like it.")
+        lines.append(
+            "To get a real answer, go live: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local "
+            "server such as Ollama) and restart the kernel; offline mode only replays what was "
+            "recorded."
+        )
+        return "\n".join(lines)
+
+
+def describe_differences(sent: Any, recorded: Any, limit: int = 4) -> list[str]:
+    """Short phrases naming the request fields that differ, e.g. "temperature (0.7 vs 0.2)"."""
+    if not isinstance(sent, dict) or not isinstance(recorded, dict):
+        return []
+    a, b = normalise_body(sent), normalise_body(recorded)
+    differences = []
+    for field in sorted(set(a) | set(b)):
+        if a.get(field) == b.get(field):
+            continue
+        if field == "messages":
+            differences.append(_message_difference(a.get(field) or [], b.get(field) or []))
+        elif field not in a:
+            differences.append(f"{field} (recorded with {_clip(json.dumps(b[field]))})")
+        elif field not in b:
+            differences.append(f"{field} (not in the recording)")
+        else:
+            sent_value, recorded_value = json.dumps(a[field]), json.dumps(b[field])
+            differences.append(f"{field} ({_clip(sent_value)} vs recorded {_clip(recorded_value)})")
+    return differences[:limit]
+
+
+def _message_difference(sent: list[Any], recorded: list[Any]) -> str:
+    if len(sent) != len(recorded):
+        return f"messages ({len(sent)} messages vs {len(recorded)} recorded)"
+    for number, (x, y) in enumerate(zip(sent, recorded), start=1):
+        if x != y:
+            role = x.get("role", "?") if isinstance(x, dict) else "?"
+            return f"messages (message {number}, the {role} message, is not the same)"
+    return "messages"
+
+
+def _clip(text: str, width: int = 30) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _short(text: str, width: int = 70) -> str:
+    text = " ".join(str(text).split())
+    return json.dumps(text if len(text) <= width else text[: width - 1] + "…", ensure_ascii=False)

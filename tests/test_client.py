@@ -1,0 +1,381 @@
+"""The client in its three modes: offline replay, live over real HTTP, and record."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import time
+from pathlib import Path
+
+import httpx2
+import openai
+import pytest
+
+from helpers import client as client_module
+from helpers.client import (
+    describe_mode,
+    get_async_client,
+    get_client,
+    get_http_client,
+    mode_summary,
+)
+from helpers.config import ConfigurationError, resolve_mode
+from helpers.recording_files import (
+    RecordingLibrary,
+    RecordingNotFoundError,
+    build_recording,
+    write_recording,
+)
+from helpers.wire import chat_completion, chat_completion_chunks, error_body
+from tests.support.server import JsonReply, StreamReply, StubServer, replies_in_order
+
+QUESTION = [{"role": "user", "content": "How many r's are in strawberry?"}]
+
+
+def fake_key() -> str:
+    return "sk-" + "testonly" * 5  # built at run time: no key-shaped literal in the repo
+
+
+def add_recording(folder: Path, body: dict, *, text: str = "", stream: bool = False,
+                  repeat: int = 0, ends: str = "done", origin: str = "hand-written") -> Path:
+    if stream:
+        chunks = chat_completion_chunks(body, text)
+        response = {"status": 200, "stream": chunks, "ends": ends}
+        if ends == "dropped":
+            response["stream"] = chunks[: len(chunks) // 2]
+    else:
+        response = {"status": 200, "body": chat_completion(body, text)}
+    document = build_recording(method="POST", endpoint="chat/completions", body=body,
+                               response=response, origin=origin, repeat=repeat)
+    return write_recording(folder / "tests", document)
+
+
+@pytest.fixture
+def recordings(tmp_path, monkeypatch):
+    """An empty recordings folder that offline mode replays from."""
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "offline")
+    monkeypatch.setenv("HOMEMADE_O1_PACE", "0")
+    return tmp_path
+
+
+@pytest.fixture
+def no_sockets(monkeypatch):
+    """Fail the test if anything tries to open a network connection."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("offline mode opened a socket")
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+
+
+# ---- choosing the mode --------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("env", "expected"),
+    [
+        ({}, "offline"),
+        ({"OPENAI_API_KEY": "x"}, "live"),
+        ({"OPENAI_BASE_URL": "http://localhost:11434/v1"}, "live"),
+        ({"OPENAI_API_KEY": "x", "HOMEMADE_O1_MODE": "offline"}, "offline"),
+        ({"HOMEMADE_O1_MODE": "RECORD"}, "record"),
+    ],
+)
+def test_mode_is_chosen_from_the_environment(monkeypatch, env, expected):
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "HOMEMADE_O1_MODE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert resolve_mode() == expected
+
+
+def test_unknown_mode_is_a_one_line_error(monkeypatch):
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "offlne")
+    with pytest.raises(ConfigurationError) as caught:
+        get_client()
+    assert "offlne" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_live_mode_without_key_or_server_explains_what_to_set(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    with pytest.raises(ConfigurationError, match="OPENAI_API_KEY.*OPENAI_BASE_URL"):
+        get_client("live")
+
+
+@pytest.mark.parametrize("mode", ["offline", "live", "record"])
+def test_every_mode_gives_the_real_sdk_clients(monkeypatch, tmp_path, mode):
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+    assert type(get_client(mode)) is openai.OpenAI
+    assert type(get_async_client(mode)) is openai.AsyncOpenAI
+
+
+def test_a_local_server_needs_no_key(monkeypatch):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    with StubServer() as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        client = get_client("live")
+        reply = client.chat.completions.create(model="llama3.2", messages=QUESTION)
+    assert reply.choices[0].message.content == "Echo: How many r's are in strawberry?"
+    assert server.requests[0].headers["authorization"].startswith("Bearer not-needed")
+
+
+# ---- offline replay --------------------------------------------------------------
+def test_offline_replays_a_plain_call_without_a_socket(recordings, no_sockets):
+    body = {"model": "gpt-4o-mini", "messages": QUESTION}
+    add_recording(recordings, body, text="There are 3.")
+    reply = get_client().chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+    assert reply.choices[0].message.content == "There are 3."
+    assert reply.usage.prompt_tokens > 0 and reply.choices[0].finish_reason == "stop"
+
+
+def test_offline_matching_ignores_the_model_name(recordings, no_sockets):
+    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION}, text="3")
+    reply = get_client().chat.completions.create(model="qwen2.5:7b", messages=QUESTION)
+    assert reply.choices[0].message.content == "3"
+
+
+def test_offline_replays_a_stream_as_real_chunks(recordings, no_sockets):
+    body = {"model": "gpt-4o-mini", "messages": QUESTION, "stream": True}
+    add_recording(recordings, body, text='{"step1": "s-t-r-a-w", "result": "3"}', stream=True)
+    stream = get_client().chat.completions.create(
+        model="gpt-4o-mini", messages=QUESTION, stream=True
+    )
+    chunks = list(stream)
+    assert len(chunks) > 5, "a stream arrives in many small chunks"
+    text = "".join(c.choices[0].delta.content or "" for c in chunks if c.choices)
+    assert text == '{"step1": "s-t-r-a-w", "result": "3"}'
+    assert chunks[-1].choices[0].finish_reason == "stop"
+
+
+def test_offline_stream_is_paced_when_asked(recordings, monkeypatch):
+    body = {"model": "gpt-4o-mini", "messages": QUESTION, "stream": True}
+    add_recording(recordings, body, text="one two three four five six seven", stream=True)
+    monkeypatch.setenv("HOMEMADE_O1_PACE", "50")  # 50 chunks a second
+    start = time.perf_counter()
+    list(get_client().chat.completions.create(model="m", messages=QUESTION, stream=True))
+    assert time.perf_counter() - start >= 9 * 0.02 * 0.9
+
+
+def test_offline_dropped_stream_raises_like_a_dropped_connection(recordings):
+    body = {"model": "gpt-4o-mini", "messages": QUESTION, "stream": True}
+    add_recording(recordings, body, text="a long answer that is cut off", stream=True,
+                  ends="dropped")
+    stream = get_client().chat.completions.create(model="m", messages=QUESTION, stream=True)
+    with pytest.raises(openai.APIConnectionError) as caught:
+        list(stream)
+    assert isinstance(caught.value.__cause__, httpx2.RemoteProtocolError)
+
+
+def test_identical_requests_get_their_recordings_in_order(recordings):
+    body = {"model": "gpt-4o-mini", "messages": QUESTION, "temperature": 1.0}
+    for repeat, text in enumerate(["3", "2", "3"]):
+        add_recording(recordings, body, text=text, repeat=repeat)
+    client = get_client()
+    answers = [
+        client.chat.completions.create(model="m", messages=QUESTION, temperature=1.0)
+        .choices[0].message.content
+        for _ in range(4)
+    ]
+    assert answers == ["3", "2", "3", "3"]
+
+
+def test_a_miss_names_the_nearest_prompt_and_how_to_go_live(recordings):
+    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION}, text="3")
+    asked = [{"role": "user", "content": "How many r's are in strawbery?"}]
+    with pytest.raises(RecordingNotFoundError) as caught:
+        get_client().chat.completions.create(model="gpt-4o-mini", messages=asked)
+    message = str(caught.value)
+    assert "strawbery" in message and "How many r's are in strawberry?" in message
+    last_line = message.splitlines()[-1]
+    assert "OPENAI_API_KEY" in last_line and "OPENAI_BASE_URL" in last_line
+    assert str(recordings) not in message, "no machine paths in the message"
+    assert isinstance(caught.value, openai.OpenAIError)
+
+
+def test_a_miss_points_at_the_differing_parameter(recordings):
+    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION, "temperature": 0.2},
+                  text="3")
+    with pytest.raises(RecordingNotFoundError, match=r"temperature \(0.9 vs recorded 0.2\)"):
+        get_client().chat.completions.create(model="m", messages=QUESTION, temperature=0.9)
+
+
+def test_a_miss_is_not_retried(recordings, monkeypatch):
+    calls = []
+    original = RecordingLibrary.find
+
+    def counting_find(self, *args, **kwargs):
+        calls.append(1)
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(RecordingLibrary, "find", counting_find)
+    with pytest.raises(RecordingNotFoundError):
+        get_client(max_retries=3).chat.completions.create(model="m", messages=QUESTION)
+    assert len(calls) == 1
+
+
+def test_async_client_replays_plain_and_streamed(recordings):
+    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION}, text="three")
+    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION, "stream": True},
+                  text="three, streamed", stream=True)
+
+    async def run():
+        client = get_async_client()
+        plain = await client.chat.completions.create(model="m", messages=QUESTION)
+        stream = await client.chat.completions.create(model="m", messages=QUESTION, stream=True)
+        text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
+        return plain.choices[0].message.content, text
+
+    assert asyncio.run(run()) == ("three", "three, streamed")
+
+
+def test_raw_http_client_replays_offline(recordings, no_sockets):
+    body = {"model": "gpt-4o-mini", "messages": QUESTION}
+    add_recording(recordings, body, text="3")
+    http = get_http_client()
+    response = http.post("https://api.openai.com/v1/chat/completions", json=body)
+    assert response.status_code == 200
+    assert response.json()["choices"][0]["message"]["content"] == "3"
+
+
+def test_describe_mode_says_offline_and_hand_written(recordings, capsys):
+    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION}, text="3")
+    describe_mode()
+    line = capsys.readouterr().out.strip()
+    assert line.startswith("Mode: OFFLINE") and "1 hand-written" in line
+    assert "\n" not in line and str(recordings) not in line
+
+
+def test_describe_mode_counts_recorded_answers(recordings):
+    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION}, text="3",
+                  origin="recorded")
+    assert "1 answers recorded from a real model" in mode_summary()
+
+
+def test_describe_mode_live_names_the_server_and_model(monkeypatch):
+    monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
+    monkeypatch.setenv("HOMEMADE_O1_MODEL", "llama3.2")
+    assert mode_summary("live") == (
+        "Mode: LIVE. Calling http://localhost:11434/v1 with model llama3.2."
+    )
+
+
+# ---- live over real HTTP -----------------------------------------------------------
+def test_sdk_retries_a_429_then_succeeds(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    rate_limited = JsonReply(error_body("Rate limit reached", "requests", "rate_limit_exceeded"),
+                             status=429, headers={"retry-after-ms": "10"})
+    ok = JsonReply(chat_completion({"messages": QUESTION}, "3"))
+    with StubServer(replies_in_order([rate_limited, ok])) as server:
+        client = get_client("live", base_url=server.url, max_retries=2)
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+    assert reply.choices[0].message.content == "3"
+    assert len(server.requests) == 2
+    assert server.requests[1].headers.get("x-stainless-retry-count") == "1"
+
+
+def test_a_slow_server_times_out_with_the_sdk_error(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    slow = JsonReply(chat_completion({"messages": QUESTION}, "3"), delay=1.5)
+    with StubServer(lambda request: slow) as server:
+        client = get_client("live", base_url=server.url, timeout=0.3, max_retries=0)
+        start = time.perf_counter()
+        with pytest.raises(openai.APITimeoutError):
+            client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+    assert time.perf_counter() - start < 1.2
+
+
+def test_live_stream_over_http(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    with StubServer() as server:
+        client = get_client("live", base_url=server.url)
+        stream = client.chat.completions.create(model="m", messages=QUESTION, stream=True)
+        text = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert text == "Echo: How many r's are in strawberry?"
+
+
+# ---- record mode ----------------------------------------------------------------------
+def test_record_mode_saves_a_replayable_recording_without_secrets(tmp_path, monkeypatch):
+    key = fake_key()
+    monkeypatch.setenv("OPENAI_API_KEY", key)
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-" + "A1b2C3d4" * 3)
+    monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_" + "Z9y8X7w6" * 3)
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+    monkeypatch.setenv("HOMEMADE_O1_RECORD_TAG", "unit")
+    with StubServer() as server:
+        client = get_client("record", base_url=server.url)
+        reply = client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+        stream = client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION,
+                                                stream=True)
+        streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert server.requests[0].headers["authorization"] == f"Bearer {key}"
+    files = sorted((tmp_path / "unit").glob("*.json"))
+    assert len(files) == 2
+    for path in files:
+        text = path.read_text()
+        assert key not in text and "org-A1b2" not in text and "proj_Z9y8" not in text
+        assert "authorization" not in text.lower()
+        assert json.loads(text)["metadata"]["origin"] == "recorded"
+
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "offline")
+    monkeypatch.setenv("HOMEMADE_O1_PACE", "0")
+    replay = get_client()
+    again = replay.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
+    assert again.choices[0].message.content == reply.choices[0].message.content
+    stream = replay.chat.completions.create(model="gpt-4o-mini", messages=QUESTION, stream=True)
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == streamed
+
+
+def test_record_mode_replaces_a_hand_written_answer(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+    old = add_recording(tmp_path, {"model": "gpt-4o-mini", "messages": QUESTION}, text="old")
+    with StubServer() as server:
+        get_client("record", base_url=server.url).chat.completions.create(
+            model="gpt-4o-mini", messages=QUESTION
+        )
+    assert not old.exists()
+    library = RecordingLibrary(tmp_path)
+    assert len(library) == 1 and library.origins() == {"recorded": 1}
+
+
+def test_record_mode_with_the_async_client(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+
+    async def run(url):
+        client = get_async_client("record", base_url=url)
+        await client.chat.completions.create(model="m", messages=QUESTION)
+        stream = await client.chat.completions.create(model="m", messages=QUESTION, stream=True)
+        return [chunk async for chunk in stream]
+
+    with StubServer() as server:
+        chunks = asyncio.run(run(server.url))
+    assert chunks
+    assert len(RecordingLibrary(tmp_path)) == 2
+
+
+def test_record_mode_keeps_errors_out_of_the_recordings(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+    broken = JsonReply(error_body("Server error"), status=500)
+    with StubServer(lambda request: broken) as server:
+        with pytest.raises(openai.InternalServerError):
+            get_client("record", base_url=server.url, max_retries=0).chat.completions.create(
+                model="m", messages=QUESTION
+            )
+    assert len(RecordingLibrary(tmp_path)) == 0
+
+
+def test_client_module_sends_no_key_offline(recordings):
+    assert client_module.api_key() == client_module.OFFLINE_API_KEY
+
+
+def test_stream_reply_drop_is_seen_by_the_sdk(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    chunks = chat_completion_chunks({"messages": QUESTION}, "a fairly long answer text here")
+    with StubServer(lambda request: StreamReply(chunks, drop_after=4)) as server:
+        client = get_client("live", base_url=server.url, max_retries=0)
+        stream = client.chat.completions.create(model="m", messages=QUESTION, stream=True)
+        with pytest.raises(openai.APIConnectionError):
+            list(stream)
