@@ -7,9 +7,10 @@ escapes all of it.
 
 from __future__ import annotations
 
-import html
 from dataclasses import dataclass, field
 from typing import Any
+
+from helpers.reasoning_html import reasoning_to_html
 
 
 @dataclass
@@ -126,27 +127,12 @@ class Reasoning:
 
     # ---- safe HTML ----------------------------------------------------------------
     def to_html(self) -> str:
-        """A static view: one collapsible <details> per step, then the answer.
+        """A static view: one collapsible <details> per step, then the answer in its own.
 
         Every model string is HTML-escaped, so a step that contains markup shows the
-        markup as text and runs nothing.
+        markup as text and runs nothing. Needs no JavaScript (reads well on GitHub).
         """
-        esc = html.escape
-        parts = ['<div class="homemade-o1-reasoning">']
-        if self.question:
-            parts.append(f"<p><b>Question:</b> {esc(self.question)}</p>")
-        for number, (title, step) in enumerate(zip(self.titles, self.steps), start=1):
-            label = f"Step {number}" + (f": {esc(title)}" if title else "")
-            parts.append(
-                f"<details><summary>{label}</summary>"
-                f'<div style="white-space: pre-wrap">{esc(step)}</div></details>'
-            )
-        if self.complete:
-            parts.append(f"<p><b>Answer:</b> {esc(self.result)}</p>")
-        for warning in self.warnings:
-            parts.append(f"<p>&#9888; {esc(warning)}</p>")
-        parts.append("</div>")
-        return "\n".join(parts)
+        return reasoning_to_html(self)
 
     def _repr_html_(self) -> str:
         return self.to_html()
