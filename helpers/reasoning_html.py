@@ -21,9 +21,9 @@ _INLINE_CODE = re.compile(r"`([^`\n]+)`")
 _TAG = re.compile(r"<[^>]*>")
 _BLOCK_END = re.compile(r"<br\s*/?>|</(?:div|p|pre|summary|details|li)>", re.IGNORECASE)
 
-TEXT_STYLE = "white-space: pre-wrap; overflow-wrap: anywhere; margin: 2px 0;"
+TEXT_STYLE = "white-space: pre-wrap; overflow-wrap: anywhere; margin: 2px 0; line-height: 1.45;"
 CODE_STYLE = (
-    "white-space: pre-wrap; margin: 4px 0; padding: 4px 6px;"
+    "white-space: pre-wrap; margin: 4px 0; padding: 4px 6px; line-height: 1.35;"
     " background: var(--jp-layout-color2, #f3f3f3); border-radius: 3px;"
     " font-family: var(--jp-code-font-family, monospace); font-size: 90%;"
 )

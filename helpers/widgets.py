@@ -46,6 +46,10 @@ from helpers.reasoning_html import (
 VERDICT_SYMBOLS = {"right": "✓", "wrong": "✗", "unsure": "?"}
 _VERDICT_COLOURS = {"right": "#2e7d32", "wrong": "#c62828", "unsure": "#8a6d00"}
 _STEP_STYLE = "margin: 6px 0; padding: 2px 10px; border-left: 3px solid {colour};"
+_ANSWER_STYLE = (
+    "margin: 10px 0 6px 0; padding: 4px 10px; border-left: 4px solid #2e7d32;"
+    " background: rgba(46, 125, 50, 0.08);"
+)
 _OLD_STEP_COLOUR = "var(--jp-border-color2, #cccccc)"
 _NEW_STEP_COLOUR = "var(--jp-brand-color1, #1976d2)"
 
@@ -466,7 +470,8 @@ class StepViewer(widgets.VBox):
         if self._live is not None or reasoning is None:
             return ""
         if self._answer_visible():
-            return f"<div><b>Answer:</b></div>{text_block(reasoning.result)}"
+            answer = text_block(reasoning.result)
+            return f'<div style="{_ANSWER_STYLE}"><b>Answer:</b>{answer}</div>'
         if not reasoning.complete:
             if self._revealed >= len(self._steps):
                 return "<div><b>Answer:</b> <i>none: the reply stopped before the answer.</i></div>"

@@ -1,0 +1,1 @@
+"""Browser test support: a private JupyterLab server and the notebook it opens."""
