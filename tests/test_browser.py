@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +45,16 @@ KERNEL_READY_JS = """() => {
 
 
 @dataclass(frozen=True)
+class LiveCase:
+    """A viewer that receives a streamed answer while its cell is still running."""
+
+    viewer: int  # index among the page's StepViewers
+    first_step: str  # a phrase found only in step 1
+    last_step: str  # a phrase found only in the last step
+    answer: str  # a phrase found only in the final answer
+
+
+@dataclass(frozen=True)
 class BrowserCase:
     """Which notebook to open and what its first StepViewer must show."""
 
@@ -53,6 +64,7 @@ class BrowserCase:
     step_three: str  # a phrase found only in step 3
     answer: str  # a phrase found only in the final answer
     hostile_viewer: int | None = None  # index of a viewer full of hostile markup
+    live: LiveCase | None = None
 
 
 STEP_VIEWER_CHECK = BrowserCase(
@@ -62,6 +74,12 @@ STEP_VIEWER_CHECK = BrowserCase(
     step_three="Letters 8 and 9 are both r.",
     answer='The letter r appears 3 times in "strawberry".',
     hostile_viewer=1,
+    live=LiveCase(
+        viewer=2,
+        first_step="Six sevens are needed.",
+        last_step="adding the last fourteen gives forty-two",
+        answer="6 times 7 is 42.",
+    ),
 )
 
 
@@ -80,6 +98,16 @@ def require_browser() -> None:
     if os.environ.get("HOMEMADE_O1_REQUIRE_BROWSER") == "1":
         pytest.fail(f"browser test required (HOMEMADE_O1_REQUIRE_BROWSER=1) but {problem}")
     pytest.skip(f"browser test skipped: {problem}")
+
+
+def test_missing_browser_skips_locally_and_fails_in_ci(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules[__name__], "CHROMIUM", Path("/nonexistent/chromium"))
+    monkeypatch.delenv("HOMEMADE_O1_REQUIRE_BROWSER", raising=False)
+    with pytest.raises(pytest.skip.Exception, match="apt-get install -y chromium"):
+        require_browser()
+    monkeypatch.setenv("HOMEMADE_O1_REQUIRE_BROWSER", "1")
+    with pytest.raises(pytest.fail.Exception, match="HOMEMADE_O1_REQUIRE_BROWSER=1"):
+        require_browser()
 
 
 @contextmanager
@@ -145,6 +173,8 @@ def test_step_viewer_in_jupyterlab(tmp_path: Path) -> None:
 
     case = STEP_VIEWER_CHECK
     with notebook_page(case, tmp_path) as page:
+        if case.live is not None:
+            check_live_viewer(page, case.live)
         viewer = page.locator(VIEWER).first
         next_button = viewer.get_by_role("button", name="Next step")
         expect(viewer).to_contain_text("0 of 5 steps shown")
@@ -198,3 +228,18 @@ def check_hostile_viewer(page, viewer) -> None:
     expect(viewer).to_contain_text("<script>window.__xss2=1</script>")
     expect(viewer).to_contain_text('Step with markup: <img src=x onerror="window.__xss = 1">')
     expect(viewer).to_contain_text('<img src=y onerror="window.__xss_answer = 1">done')
+
+
+def check_live_viewer(page, live: LiveCase) -> None:
+    """Step 1 must appear while the stream is still running; the answer only at the end."""
+    from playwright.sync_api import expect
+
+    viewer = page.locator(VIEWER).nth(live.viewer)
+    expect(viewer).to_contain_text(live.first_step)
+    shown_early = viewer.inner_text()
+    text = page_text(page)
+    assert "Thinking…" in shown_early, "step 1 should be shown while the answer streams in"
+    assert live.last_step not in text and live.answer not in text
+    expect(viewer.get_by_text(live.answer)).to_be_visible()
+    expect(viewer).to_contain_text(live.last_step)
+    expect(viewer).not_to_contain_text("Thinking…")
