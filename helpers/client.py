@@ -46,6 +46,18 @@ def record_tag() -> str:
     return os.environ.get("HOMEMADE_O1_RECORD_TAG", "").strip() or "recorded"
 
 
+def drafts_dir() -> Path | None:
+    """Maintainers only: where offline misses are saved as drafts (`HOMEMADE_O1_DRAFTS`)."""
+    folder = os.environ.get("HOMEMADE_O1_DRAFTS", "").strip()
+    return Path(folder) if folder else None
+
+
+def _replay_transport() -> ReplayTransport:
+    return ReplayTransport(
+        load_library(), pace=stream_pace(), drafts=drafts_dir(), draft_tag=record_tag()
+    )
+
+
 def load_library(folder: Path | None = None) -> RecordingLibrary:
     """All recordings in `folder` (default: the configured recordings folder)."""
     return RecordingLibrary(folder or recordings_dir())
@@ -66,7 +78,7 @@ def _client_options(mode: str, options: dict[str, Any], *, is_async: bool) -> di
     options = dict(options)
     http_class = openai.DefaultAsyncHttpxClient if is_async else openai.DefaultHttpxClient
     if mode == "offline":
-        transport = ReplayTransport(load_library(), pace=stream_pace())
+        transport = _replay_transport()
         options.setdefault("api_key", OFFLINE_API_KEY)
         options.setdefault("http_client", http_class(transport=transport))
         return options
@@ -104,7 +116,7 @@ def get_http_client(mode: str | None = None, **http_options: Any) -> httpx2.Clie
     """
     mode = resolve_mode(mode)
     if mode == "offline":
-        http_options.setdefault("transport", ReplayTransport(load_library(), pace=stream_pace()))
+        http_options.setdefault("transport", _replay_transport())
     elif mode == "record":
         _live_options({})
         http_options.setdefault("transport", RecordingTransport(recordings_dir(), tag=record_tag()))
@@ -133,14 +145,13 @@ def server_url() -> str:
 
 def _describe_library(library: RecordingLibrary) -> str:
     origins = library.origins()
-    handwritten, recorded = origins.get("hand-written", 0), origins.get("recorded", 0)
     if not library:
-        return "no recordings found"
-    if not recorded:
-        return f"{handwritten} hand-written answers (written by the course, not by a model)"
-    if not handwritten:
-        return f"{recorded} answers recorded from a real model"
-    return f"{recorded} recorded and {handwritten} hand-written answers"
+        return "no recordings were found"
+    if not origins.get("recorded"):
+        return "answers hand-written by the course (no model wrote them)"
+    if not origins.get("hand-written"):
+        return "answers recorded from a real model"
+    return "answers, some recorded from a real model and some hand-written by the course"
 
 
 def _folder_label(folder: Path) -> str:
@@ -157,7 +168,7 @@ def mode_summary(mode: str | None = None) -> str:
         library = load_library()
         return (
             f"Mode: OFFLINE. Replaying {_describe_library(library)} from "
-            f"{_folder_label(recordings_dir())}; no network, no key. Model name sent: {model}."
+            f"{_folder_label(recordings_dir())}; no network, no key (model name sent: {model})."
         )
     server = base_url()
     where = "OpenAI" if server == "https://api.openai.com/v1" else server

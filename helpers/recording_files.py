@@ -190,6 +190,37 @@ def load_recording(path: Path) -> Recording:
     return Recording(path=path, data=data)
 
 
+def validate_recording(recording: Recording) -> list[str]:
+    """Problems with one recording (empty when it is fine).
+
+    Checks that the response parses as the SDK's own types, that the metadata
+    says where the answer came from, and that no secret is in the file.
+    """
+    from openai.types.chat import ChatCompletion, ChatCompletionChunk
+    from pydantic import ValidationError
+
+    problems = []
+    meta = recording.metadata
+    for field in ("origin", "date", "model"):
+        if not meta.get(field):
+            problems.append(f"metadata.{field} is missing")
+    if meta.get("origin") == "hand-written" and "hand-written" not in meta.get("note", ""):
+        problems.append("a hand-written recording needs a note saying so")
+    try:
+        if recording.request["endpoint"] == "chat/completions":
+            if recording.is_stream:
+                for chunk in recording.response["stream"]:
+                    ChatCompletionChunk.model_validate(chunk)
+            elif int(recording.response.get("status", 200)) < 400:
+                ChatCompletion.model_validate(recording.response["body"])
+    except ValidationError as error:
+        problems.append(f"response is not in the API's format: {error.errors()[0]['msg']}")
+    text = recording.path.read_text(encoding="utf-8")
+    if redact(text) != text:
+        problems.append("contains something shaped like a key or an account id")
+    return problems
+
+
 def slug_for(body: Any, words: int = 6) -> str:
     """A short readable file-name stem from the last user message."""
     text = last_user_message(body) or prompt_text(body) or "request"
@@ -252,6 +283,27 @@ def write_recording(
     text = json.dumps(document, indent=1, ensure_ascii=False) + "\n"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(redact(text, secrets), encoding="utf-8")
+    return path
+
+
+def write_draft(
+    folder: Path, method: str, endpoint: str, body: Any, repeat: int = 0, tag: str | None = None
+) -> Path:
+    """Save a request that had no recording, for a maintainer to answer by hand.
+
+    `scripts/recordings.py finalize` turns a filled-in draft into a hand-written
+    recording in the exact wire format.
+    """
+    key = request_key(method, endpoint, body)
+    path = Path(folder) / f"{slug_for(body)}-{key[:10]}-r{repeat}.draft.json"
+    if not path.exists():
+        stream = bool(isinstance(body, dict) and body.get("stream"))
+        draft = {"reply": "", "finish_reason": "stop", "stream": stream, "repeat": repeat,
+                 "tag": tag}
+        document = {"draft": draft, "request": {"method": method, "endpoint": endpoint,
+                                               "body": body}}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return path
 
 

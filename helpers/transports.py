@@ -22,9 +22,11 @@ import httpx2
 from helpers.recording_files import (
     Recording,
     RecordingLibrary,
+    RecordingNotFoundError,
     build_recording,
     endpoint_of,
     request_key,
+    write_draft,
     write_recording,
 )
 
@@ -98,9 +100,17 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     lists the nearest recorded prompts and how to go live.
     """
 
-    def __init__(self, library: RecordingLibrary, pace: float = 0.0) -> None:
+    def __init__(
+        self,
+        library: RecordingLibrary,
+        pace: float = 0.0,
+        drafts: Path | None = None,
+        draft_tag: str | None = None,
+    ) -> None:
         self.library = library
         self.pace = pace
+        self.drafts = drafts  # maintainers: save each miss here as a draft to fill in
+        self.draft_tag = draft_tag
         self.calls: Counter[str] = Counter()
         self._lock = threading.Lock()
 
@@ -109,9 +119,13 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         key = request_key(method, endpoint, body)
         with self._lock:
             number = self.calls[key]
-            recording = self.library.find(method, endpoint, body, call_number=number)
             self.calls[key] += 1
-        return recording
+            try:
+                return self.library.find(method, endpoint, body, call_number=number)
+            except RecordingNotFoundError:
+                if self.drafts is not None:
+                    write_draft(self.drafts, method, endpoint, body, number, self.draft_tag)
+                raise
 
     def _response(self, request: httpx2.Request, recording: Recording) -> httpx2.Response:
         reply = recording.response

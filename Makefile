@@ -1,0 +1,49 @@
+# Homemade o1: one command to open the collection, one to test it.
+#   make lab      install into .venv (first time only) and open JupyterLab on notebook 00
+#   make test     install the test tools too, then lint and run every test
+# Windows without make: see "Windows" in README.md for the same steps by hand.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+
+.PHONY: lab test install install-dev check notebooks record benchmark clean
+
+lab: install
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+
+test: install-dev
+	$(BIN)/ruff check helpers tests notebooks scripts
+	$(BIN)/pytest
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+$(VENV)/.installed: requirements.txt pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+# the install check, from a terminal
+check: install
+	$(BIN)/python -m helpers.checkup
+
+# run every notebook offline and save its outputs (do this after changing a notebook)
+notebooks: install
+	$(BIN)/python scripts/run_notebooks.py
+
+# re-record every answer from a live model (needs OPENAI_API_KEY or OPENAI_BASE_URL),
+# then refresh the saved outputs offline from the new recordings
+record: install
+	$(BIN)/python scripts/run_notebooks.py --record
+
+benchmark: install-dev
+	$(BIN)/python scripts/bench_notebooks.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

@@ -1,0 +1,130 @@
+"""An install check: is everything here that the notebooks need?
+
+From a notebook: `helpers.print_checkup()`. From a terminal, in the project folder:
+
+    python -m helpers.checkup
+
+Each check prints OK, WARN or FAIL, and a fix for anything that is not OK.
+"""
+
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import sys
+import time
+from dataclasses import dataclass
+
+from helpers.client import get_client, mode_summary
+from helpers.config import ConfigurationError, default_model, resolve_mode
+from helpers.errors import explain_error
+
+PING_MESSAGES = [{"role": "user", "content": "Reply with the single word: pong"}]
+MIN_PYTHON = (3, 10)
+PACKAGES = {
+    # import name: (distribution name, required major version, fix)
+    "openai": ("openai", 3, "pip install -r requirements.txt"),
+    "ipywidgets": ("ipywidgets", 8, "pip install -r requirements.txt"),
+    "json_repair": ("json-repair", None, "pip install -r requirements.txt"),
+    "pydantic": ("pydantic", 2, "pip install -r requirements.txt"),
+    "matplotlib": ("matplotlib", 3, "pip install -r requirements.txt"),
+}
+
+
+@dataclass
+class Check:
+    """The outcome of one check."""
+
+    name: str
+    status: str  # "OK", "WARN" or "FAIL"
+    detail: str
+    fix: str = ""
+
+    def __str__(self) -> str:
+        line = f"[{self.status:4}] {self.name}: {self.detail}"
+        return line + (f"\n       fix: {self.fix}" if self.fix and self.status != "OK" else "")
+
+
+def check_python() -> Check:
+    version = ".".join(map(str, sys.version_info[:3]))
+    if sys.version_info[:2] >= MIN_PYTHON:
+        return Check("Python", "OK", version)
+    return Check("Python", "FAIL", f"{version} is too old",
+                 "install Python 3.10 or newer, then make a fresh environment")
+
+
+def check_package(module: str) -> Check:
+    distribution, major, fix = PACKAGES[module]
+    try:
+        importlib.import_module(module)
+        version = importlib.metadata.version(distribution)
+    except Exception as error:  # a broken install can raise almost anything
+        return Check(distribution, "FAIL", f"cannot import ({type(error).__name__})", fix)
+    if major is not None and int(version.split(".")[0]) != major:
+        return Check(distribution, "FAIL", f"{version}, but {major}.x is needed", fix)
+    return Check(distribution, "OK", version)
+
+
+def check_widget_frontend() -> Check:
+    """Widgets need ipywidgets in the kernel and jupyterlab_widgets next to JupyterLab."""
+    try:
+        version = importlib.metadata.version("jupyterlab_widgets")
+    except importlib.metadata.PackageNotFoundError:
+        return Check("widget front end", "WARN",
+                     "jupyterlab_widgets is not in this environment",
+                     "if the slider in 00_start_here does not show, run "
+                     "pip install jupyterlab_widgets where JupyterLab runs, then reload the page")
+    return Check("widget front end", "OK", f"jupyterlab_widgets {version} (JupyterLab 4 ready)")
+
+
+def check_mode() -> Check:
+    try:
+        return Check("mode", "OK", mode_summary())
+    except ConfigurationError as error:
+        return Check("mode", "FAIL", str(error), "fix the setting named above")
+
+
+def check_round_trip() -> Check:
+    """Send one tiny request (to the model, or to the offline recordings)."""
+    try:
+        client = get_client(timeout=30, max_retries=1)
+        start = time.perf_counter()
+        reply = client.chat.completions.create(
+            model=default_model(), messages=PING_MESSAGES, max_tokens=5
+        )
+        seconds = time.perf_counter() - start
+    except Exception as error:
+        return Check("round trip", "FAIL", "no answer", explain_error(error))
+    text = (reply.choices[0].message.content or "").strip()
+    where = "the recordings" if resolve_mode() == "offline" else "the model"
+    if "pong" not in text.lower():
+        return Check("round trip", "WARN", f"{where} answered {text!r}, not 'pong'",
+                     "the connection works; the model just did not follow the instruction")
+    return Check("round trip", "OK", f"{where} answered {text!r} in {seconds:.1f} s")
+
+
+def run_checkup(round_trip: bool = True) -> list[Check]:
+    """Run every check and return the results (nothing is printed)."""
+    checks = [check_python()]
+    checks += [check_package(module) for module in PACKAGES]
+    checks += [check_widget_frontend(), check_mode()]
+    if round_trip:
+        checks.append(check_round_trip())
+    return checks
+
+
+def _report(checks: list[Check]) -> bool:
+    for check in checks:
+        print(check)
+    failed = [c for c in checks if c.status == "FAIL"]
+    print("All set!" if not failed else f"{len(failed)} problem(s): see the fixes above.")
+    return not failed
+
+
+def print_checkup(round_trip: bool = True) -> None:
+    """Run every check and print one line each, with a fix for each problem."""
+    _report(run_checkup(round_trip))
+
+
+if __name__ == "__main__":
+    sys.exit(0 if _report(run_checkup()) else 1)

@@ -1,0 +1,28 @@
+"""Checkers and hints for every exercise in the collection.
+
+In a notebook: write your answer in the marked cell, then run the cell below it::
+
+    helpers.exercises.check_01_2(read_reply)   # prints a friendly verdict
+    helpers.exercises.hint("01.2")             # what it looks for, and a nudge
+
+Solutions are in `notebooks/solutions/`, loadable with `%load`.
+"""
+
+from helpers.exercises.core import HINTS, Verdict, hint
+from helpers.exercises.nb00 import check_00_1, check_00_2
+from helpers.exercises.nb01 import check_01_1, check_01_2, check_01_3
+from helpers.exercises.nb02 import check_02_1, check_02_2, check_02_3
+
+__all__ = [
+    "HINTS",
+    "Verdict",
+    "check_00_1",
+    "check_00_2",
+    "check_01_1",
+    "check_01_2",
+    "check_01_3",
+    "check_02_1",
+    "check_02_2",
+    "check_02_3",
+    "hint",
+]

@@ -1,0 +1,171 @@
+"""Small helpers of the foundation: prices, error advice, keys, the checkup, prompts."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+
+import httpx2
+import openai
+import pytest
+
+import helpers
+from helpers import keys
+from helpers.checkup import Check, check_package, check_python, run_checkup
+from helpers.errors import explain_error
+from helpers.prices import estimate_cost, format_cost, price_for
+from helpers.reasoning import Reasoning, Usage
+
+
+# ---- prices ---------------------------------------------------------------------
+def test_dated_model_names_find_their_family():
+    assert price_for("gpt-4o-mini-2024-07-18") == helpers.PRICES["gpt-4o-mini"]
+    assert price_for("gpt-4o-2024-08-06") == helpers.PRICES["gpt-4o"]
+    assert price_for("openai/gpt-4o-mini") == helpers.PRICES["gpt-4o-mini"]
+    assert price_for("llama3.2") is None
+
+
+def test_cost_of_a_call():
+    usage = {"prompt_tokens": 1_000_000, "completion_tokens": 500_000}
+    assert math.isclose(estimate_cost(usage, "gpt-4o-mini"), 0.15 + 0.30)
+    assert estimate_cost(Usage(prompt_tokens=2000, completion_tokens=0), "gpt-4o") == 0.005
+    assert estimate_cost(usage, "llama3.2") is None
+
+
+@pytest.mark.parametrize(
+    ("dollars", "text"),
+    [(None, "n/a"), (0, "$0"), (0.000123, "$0.000123"), (0.5, "$0.5"), (12.345, "$12.35")],
+)
+def test_format_cost(dollars, text):
+    assert format_cost(dollars) == text
+
+
+# ---- error advice ---------------------------------------------------------------
+def _status_error(cls, status, body=None):
+    request = httpx2.Request("POST", "https://api.openai.com/v1/chat/completions")
+    response = httpx2.Response(status, request=request, json=body or {})
+    return cls("error", response=response, body=body)
+
+
+@pytest.mark.parametrize(
+    ("error", "words"),
+    [
+        (_status_error(openai.AuthenticationError, 401), "OPENAI_API_KEY"),
+        (_status_error(openai.NotFoundError, 404), "model name"),
+        (_status_error(openai.RateLimitError, 429, {"error": {"code": "rate_limit_exceeded"}}),
+         "wait"),
+        (_status_error(openai.RateLimitError, 429, {"error": {"code": "insufficient_quota"}}),
+         "credit"),
+        (openai.APITimeoutError(httpx2.Request("POST", "http://x")), "timeout"),
+        (openai.APIConnectionError(request=httpx2.Request("POST", "http://x")), "OPENAI_BASE_URL"),
+        (helpers.RecordingNotFoundError("miss"), "recorded"),
+        (helpers.ConfigurationError("Bad setting: fix it.\nmore"), "Bad setting"),
+    ],
+)
+def test_every_error_gets_one_line_of_advice(error, words):
+    advice = explain_error(error)
+    assert words in advice and "\n" not in advice
+
+
+def test_bad_request_quotes_the_server():
+    error = _status_error(openai.BadRequestError, 400,
+                          {"error": {"message": "response_format json_schema not supported"}})
+    assert "json_schema not supported" in explain_error(error)
+
+
+# ---- keys -----------------------------------------------------------------------
+def test_ask_for_key_stays_offline_when_nobody_can_type(monkeypatch, capsys):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+
+    def no_stdin(prompt):
+        raise NotImplementedError("no stdin in this kernel")
+
+    monkeypatch.setattr(keys.getpass, "getpass", no_stdin)
+    keys.ask_for_key()
+    assert "stay offline" in capsys.readouterr().out
+    assert "OPENAI_API_KEY" not in os.environ
+
+
+def test_ask_for_key_keeps_the_key_in_the_environment_and_never_prints_it(monkeypatch, capsys):
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("HOMEMADE_O1_MODE", raising=False)
+    secret = "sk-" + "typedbyhand" * 3
+    monkeypatch.setattr(keys.getpass, "getpass", lambda prompt: f"  {secret}\n")
+    keys.ask_for_key()
+    assert os.environ["OPENAI_API_KEY"] == secret
+    out = capsys.readouterr().out
+    assert secret not in out and "Mode: live" in out
+
+
+def test_use_local_server_and_forget(monkeypatch, capsys):
+    monkeypatch.delenv("HOMEMADE_O1_MODE", raising=False)
+    monkeypatch.delenv("OPENAI_API_KEY", raising=False)
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
+    keys.use_local_server("http://localhost:8080/v1/", model="qwen2.5:7b")
+    assert os.environ["OPENAI_BASE_URL"] == "http://localhost:8080/v1"
+    assert helpers.default_model() == "qwen2.5:7b"
+    keys.forget_key()
+    assert "OPENAI_BASE_URL" not in os.environ
+    assert "Mode: offline" in capsys.readouterr().out
+
+
+# ---- checkup ----------------------------------------------------------------------
+def test_checkup_passes_offline():
+    checks = run_checkup()
+    assert all(isinstance(c, Check) for c in checks)
+    failed = [str(c) for c in checks if c.status == "FAIL"]
+    assert not failed
+    assert checks[-1].name == "round trip" and "pong" in checks[-1].detail
+
+
+def test_checkup_reports_a_missing_package(monkeypatch):
+    monkeypatch.setitem(helpers.checkup.PACKAGES, "no_such_module_xyz",
+                        ("no-such-dist", None, "pip install it"))
+    check = check_package("no_such_module_xyz")
+    assert check.status == "FAIL" and "pip install it" in str(check)
+
+
+def test_checkup_fails_old_python(monkeypatch):
+    monkeypatch.setattr(helpers.checkup, "MIN_PYTHON", (9, 0))
+    assert check_python().status == "FAIL"
+
+
+def test_round_trip_failure_comes_with_a_fix(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))  # nothing recorded there
+    check = helpers.checkup.check_round_trip()
+    assert check.status == "FAIL" and "recorded" in check.fix
+
+
+# ---- prompts and the Reasoning shape --------------------------------------------------
+def test_step_messages_keep_the_question_alone():
+    messages = helpers.step_messages("What is 2 + 2?")
+    assert [m["role"] for m in messages] == ["system", "user"]
+    assert messages[1]["content"] == "What is 2 + 2?"
+    assert "JSON" in messages[0]["content"] and '"steps"' in messages[0]["content"]
+
+
+def test_the_schema_and_the_pydantic_model_agree():
+    schema = helpers.STEPS_JSON_SCHEMA["json_schema"]["schema"]
+    generated = helpers.StepAnswer.model_json_schema()
+    assert set(schema["properties"]) == set(generated["properties"])
+    assert schema["required"] == generated["required"]
+    answer = helpers.StepAnswer.model_validate_json(json.dumps({"steps": ["a"], "result": "b"}))
+    assert answer.steps == ["a"]
+
+
+def test_reasoning_text_and_escaped_html():
+    reasoning = Reasoning(steps=["<b>bold</b>", "two"], result="<img src=x onerror=alert(1)>",
+                          titles=["T1"], question="Q?")
+    assert reasoning.titles == ["T1", None]
+    text = reasoning.to_text()
+    assert "Step 1 (T1): <b>bold</b>" in text
+    html = reasoning.to_html()
+    assert "<img" not in html and "&lt;img" in html and "&lt;b&gt;bold" in html
+
+
+def test_usage_adds_up():
+    total = sum([Usage(10, 5, 0, 15), Usage(20, 10, 3, 30)])
+    assert (total.prompt_tokens, total.completion_tokens, total.calls) == (30, 15, 2)
+    assert "3 of them hidden reasoning" in total.describe()
+    assert Usage.from_api({"prompt_tokens": 3, "completion_tokens": 4}).total_tokens == 7
