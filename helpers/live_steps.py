@@ -178,11 +178,7 @@ class LiveSteps:
             error: a short description when the stream broke off (dropped connection ...).
         """
         steps, titles = list(self.steps), list(self.titles)
-        warnings: list[str] = []
-        if finish_reason == "length":
-            warnings.append(
-                "The reply was cut off: the model reached its token limit before it finished."
-            )
+        warnings: list[str] = []  # "cut off" and "no answer" follow from the fields
         if error:
             warnings.append(f"The stream stopped early: {error}")
         if not self.result_complete:
@@ -195,7 +191,6 @@ class LiveSteps:
                 )
             if not self.json_started:
                 warnings.append("No JSON answer was found in the reply.")
-            warnings.append("There is no final answer: it never arrived.")
         return Reasoning(
             steps=steps,
             result=self.result or "",

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpers.reasoning_html import reasoning_to_html
+from helpers.reasoning_html import reasoning_to_html, warning_lines
 
 
 @dataclass
@@ -119,7 +119,7 @@ class Reasoning:
             heading = f"Step {number}" + (f" ({title})" if title else "")
             lines.append(f"{heading}: {step}")
         lines.append(f"Result: {self.result}" if self.complete else "Result: (not given)")
-        lines.extend(f"Warning: {warning}" for warning in self.warnings)
+        lines.extend(f"Warning: {warning}" for warning in warning_lines(self))
         return "\n".join(lines)
 
     def __str__(self) -> str:

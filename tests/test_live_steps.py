@@ -155,8 +155,13 @@ def test_unfinished_step_and_cut_off_reasoning() -> None:
     assert not reasoning.complete
     assert reasoning.result == ""
     assert reasoning.finish_reason == "length"
-    assert any("token limit" in warning for warning in reasoning.warnings)
-    assert any("Step 2 was cut off" in warning for warning in reasoning.warnings)
+    assert reasoning.warnings == [
+        "Step 2 was cut off part-way; it is shown as far as it arrived."
+    ]
+    text = reasoning.to_text()
+    assert "Step 2: half writ" in text and "Result: (not given)" in text
+    assert "Warning: Cut off: the model hit its token limit before it finished." in text
+    assert "Warning: No final answer: the reply stopped before the model gave one." in text
 
 
 def test_unfinished_step_object_keeps_its_title() -> None:
