@@ -13,3 +13,6 @@ for name in ("HOMEMADE_O1_RECORDINGS", "HOMEMADE_O1_MODEL"):
     os.environ.pop(name, None)
 os.environ["HOMEMADE_O1_MODE"] = "offline"
 os.environ["HOMEMADE_O1_PACE"] = "0"
+
+# tests/browser/ holds a notebook the browser test opens in JupyterLab; nbval must not run it.
+collect_ignore_glob = ["browser/*.ipynb"]
