@@ -1,5 +1,6 @@
 """run_python: off unless switched on by hand; when on, time, memory, output and env are limited."""
 
+import io
 import os
 import subprocess
 import sys
@@ -228,3 +229,12 @@ def test_process_count_is_capped_for_normal_users(python_on: None) -> None:
 
 def test_empty_code_is_an_error(python_on: None) -> None:
     assert run_python("   ").startswith("Error: the code is empty")
+
+
+def test_output_reader_keeps_only_a_bounded_prefix_in_memory() -> None:
+    reader = python_runner._CappedReader(io.BytesIO(b"z" * 5_000_000), limit_chars=100)
+    reader.run()
+    assert reader.total_bytes == 5_000_000
+    assert len(reader.kept) <= 4 * 100 + 4
+    assert reader.text() == "z" * 100
+    assert reader.truncated()
