@@ -17,11 +17,13 @@ When switched on, each call:
 - stops the code after `timeout` seconds of wall-clock time (at most
   `MAX_TIMEOUT`) and then kills its whole process group, so child processes
   and fork loops die too;
-- on Linux and macOS, sets resource limits before the code starts: address
-  space (`MEMORY_LIMIT_MB`; not enforced by macOS, and skipped where the OS
-  refuses), CPU seconds, size of files written, no core dumps, and - only when
-  not running as root, because root ignores it - a cap on the number of new
-  processes. On Windows there are no resource limits, only the time limit;
+- on Linux and macOS, sets resource limits before the code starts: CPU
+  seconds, size of files written, no core dumps, address space
+  (`MEMORY_LIMIT_MB`, Linux only: macOS does not enforce it) and - on Linux, and
+  only when not running as root, because root ignores it - a cap on the number of
+  new processes (`EXTRA_PROCESSES` more than the user already has). A limit the
+  OS refuses is skipped. On Windows there are no resource limits, only the time
+  limit;
 - reads at most `MAX_OUTPUT_CHARS` characters of output into memory (the rest
   is counted and thrown away) and reports the exit status or the timeout.
 
@@ -108,6 +110,12 @@ def run_python(code: str, timeout: float = 5) -> str:
     Args:
         code: A complete Python program, for example "import math\\nprint(math.factorial(20))".
         timeout: Seconds before the program is stopped (default 5, at most 30).
+
+    Notes:
+        Refuses (returns an "Error: ..." string) until `enable_python(True)` is called.
+        The memory limit (`MEMORY_LIMIT_MB`) is applied on Linux only; macOS gets the
+        CPU, file-size and process limits; Windows gets only the time limit. See the
+        module docstring for what this sandbox does not protect against.
     """
     if not _enabled:
         return _OFF_MESSAGE
