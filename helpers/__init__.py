@@ -22,7 +22,19 @@ from helpers.client import (
 from helpers.config import ConfigurationError, default_model, resolve_mode
 from helpers.errors import explain_error
 from helpers.keys import ask_for_key, forget_key, use_local_server
+from helpers.live_steps import LiveSteps
+from helpers.parsing import (
+    ReasoningAnswer,
+    ReasoningParseError,
+    find_json_objects,
+    load_json,
+    natural_step_order,
+    parse_reasoning,
+    repair_json,
+    strip_code_fence,
+)
 from helpers.prices import PRICE_TABLE_DATE, PRICES, estimate_cost, format_cost, price_for
+from helpers.problems import PROBLEM_FAMILIES, Problem, check_answer, make_problems
 from helpers.prompts import (
     JSON_MODE,
     NUMBERED_KEYS_PROMPT,
@@ -34,38 +46,83 @@ from helpers.prompts import (
 )
 from helpers.reasoning import Reasoning, Usage
 from helpers.recording_files import RecordingNotFoundError
+from helpers.stats import describe_accuracy, format_interval, percentile, wilson_interval
+from helpers.think import think
+from helpers.tools import (
+    calculator,
+    call_tool,
+    default_tools,
+    describe_tools,
+    enable_python,
+    make_file_reader,
+    read_file,
+    run_python,
+    search_notes,
+    tool_schemas,
+)
+from helpers.widgets import StepMark, StepViewer
 
 __all__ = [
     "JSON_MODE",
     "NUMBERED_KEYS_PROMPT",
     "PRICES",
     "PRICE_TABLE_DATE",
+    "PROBLEM_FAMILIES",
     "STEPS_JSON_SCHEMA",
     "STEPS_SYSTEM_PROMPT",
     "ConfigurationError",
+    "LiveSteps",
+    "Problem",
     "Reasoning",
+    "ReasoningAnswer",
+    "ReasoningParseError",
     "RecordingNotFoundError",
     "StepAnswer",
+    "StepMark",
+    "StepViewer",
     "Usage",
     "api_key",
     "ask_for_key",
+    "calculator",
+    "call_tool",
+    "check_answer",
     "default_model",
+    "default_tools",
+    "describe_accuracy",
     "describe_mode",
+    "describe_tools",
+    "enable_python",
     "estimate_cost",
     "exercises",
     "explain_error",
+    "find_json_objects",
     "forget_key",
     "format_cost",
+    "format_interval",
     "get_async_client",
     "get_client",
     "get_http_client",
+    "load_json",
+    "make_file_reader",
+    "make_problems",
     "mode_summary",
+    "natural_step_order",
     "numbered_keys_messages",
+    "parse_reasoning",
+    "percentile",
     "price_for",
     "print_checkup",
+    "read_file",
+    "repair_json",
     "resolve_mode",
     "run_checkup",
+    "run_python",
+    "search_notes",
     "server_url",
     "step_messages",
+    "strip_code_fence",
+    "think",
+    "tool_schemas",
     "use_local_server",
+    "wilson_interval",
 ]

@@ -7,12 +7,24 @@ machine that has a real key.
 
 import os
 
+import pytest
+
 for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
     os.environ.pop(name, None)
-for name in ("HOMEMADE_O1_RECORDINGS", "HOMEMADE_O1_MODEL"):
+for name in ("HOMEMADE_O1_RECORDINGS", "HOMEMADE_O1_MODEL", "HOMEMADE_O1_DRAFTS"):
     os.environ.pop(name, None)
 os.environ["HOMEMADE_O1_MODE"] = "offline"
 os.environ["HOMEMADE_O1_PACE"] = "0"
 
 # tests/browser/ holds a notebook the browser test opens in JupyterLab; nbval must not run it.
 collect_ignore_glob = ["browser/*.ipynb"]
+
+
+@pytest.fixture(autouse=True)
+def restore_environment():
+    """Undo any environment change a test makes (helpers such as use_local_server set
+    variables on purpose), so later tests and notebook kernels start clean."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)

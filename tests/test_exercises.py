@@ -1,4 +1,4 @@
-"""Every exercise: its %load target exists, its solution passes, and the unsolved cell fails politely.
+"""Every exercise: its %load target exists, its solution passes, the unsolved cell fails politely.
 
 Exercises are found by reading the notebooks: an answer cell holds
 `# %load solutions/<file>.py`, and the next code cell calls a checker.

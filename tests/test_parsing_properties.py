@@ -4,7 +4,7 @@ Generated text mixes random unicode with the characters that break naive parsers
 quotes, braces, backslashes, LaTeX, newlines, HTML and emoji. Two documented
 exceptions are kept out of the generated text: a newline, tab or return directly
 followed by a lowercase letter (it could spell a LaTeX command such as `\\nu`; see
-`helpers.parsing_repair`), and backspace / form-feed characters (read as `\\b`, `\\f`).
+`helpers.parsing.repair`), and backspace / form-feed characters (read as `\\b`, `\\f`).
 """
 
 from __future__ import annotations

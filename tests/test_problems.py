@@ -11,7 +11,7 @@ import re
 import pytest
 
 from helpers.problems import PROBLEM_FAMILIES, Problem, make_problems
-from helpers.problems_checks import (
+from helpers.problems.checks import (
     FAMILY_CHECKERS,
     check_answer,
     check_approximate,
@@ -20,9 +20,9 @@ from helpers.problems_checks import (
     check_integer,
     check_sorted_list,
 )
-from helpers.problems_generators import GENERATORS, Draft
-from helpers.problems_numbers import normalize_number
-from helpers.problems_random import StableRandom
+from helpers.problems.generators import GENERATORS, Draft
+from helpers.problems.numbers import normalize_number
+from helpers.problems.stable_random import StableRandom
 
 FAMILIES = list(PROBLEM_FAMILIES)
 

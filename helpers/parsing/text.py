@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from helpers.parsing_repair import split_strings
+from helpers.parsing.repair import split_strings
 
 #: Tokens that end a chat turn. Anything a model writes after one is not its answer.
 END_TOKENS: tuple[str, ...] = (

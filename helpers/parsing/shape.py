@@ -25,7 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from helpers.parsing_repair import JsonObject
+from helpers.parsing.repair import JsonObject
 
 RESULT_KEYS = frozenset({"result", "finalanswer", "answer"})
 STEP_LIST_KEYS = (  # in order of preference

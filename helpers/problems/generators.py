@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from helpers.problems_dates_text import format_long_date, weekday_name
-from helpers.problems_random import StableRandom
-from helpers.problems_stories import STORIES
-from helpers.problems_words import (
+from helpers.problems.dates_text import format_long_date, weekday_name
+from helpers.problems.stable_random import StableRandom
+from helpers.problems.stories import STORIES
+from helpers.problems.words import (
     CAPITALISED_WORDS,
     COUNTING_WORDS,
     SHARED_PREFIX_GROUPS,

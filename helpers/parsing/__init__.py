@@ -26,22 +26,22 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from helpers.parsing_errors import ReasoningParseError
-from helpers.parsing_repair import (
+from helpers.parsing.errors import ReasoningParseError
+from helpers.parsing.repair import (
     JsonObject,
     LoadedJson,
     load_json,
     protect_latex_backslashes,
     repair_json,
 )
-from helpers.parsing_scan import (
+from helpers.parsing.scan import (
     JsonSpan,
     find_json_objects,
     find_json_spans,
     looks_answer_like,
     scan_object,
 )
-from helpers.parsing_shape import (
+from helpers.parsing.shape import (
     AnswerParts,
     ReasoningAnswer,
     find_answer,
@@ -49,7 +49,7 @@ from helpers.parsing_shape import (
     read_step,
     step_key_number,
 )
-from helpers.parsing_text import (
+from helpers.parsing.text import (
     FENCE_LINE,
     cut_at_special_token,
     first_line,

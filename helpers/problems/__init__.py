@@ -19,9 +19,9 @@ import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from helpers.problems_checks import check_answer
-from helpers.problems_generators import GENERATORS
-from helpers.problems_random import StableRandom
+from helpers.problems.checks import check_answer
+from helpers.problems.generators import GENERATORS
+from helpers.problems.stable_random import StableRandom
 
 PROBLEM_FAMILIES: dict[str, str] = {
     "letters": 'count a letter in a word ("r" in "strawberry", 0 to 5+ times, some capitals)',
