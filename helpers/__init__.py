@@ -23,6 +23,7 @@ from helpers.config import ConfigurationError, default_model, resolve_mode
 from helpers.errors import explain_error
 from helpers.keys import ask_for_key, forget_key, use_local_server
 from helpers.live_steps import LiveSteps
+from helpers.loop import LOOP_SYSTEM_PROMPT, step_loop
 from helpers.parsing import (
     ReasoningAnswer,
     ReasoningParseError,
@@ -64,6 +65,7 @@ from helpers.widgets import StepMark, StepViewer
 
 __all__ = [
     "JSON_MODE",
+    "LOOP_SYSTEM_PROMPT",
     "NUMBERED_KEYS_PROMPT",
     "PRICES",
     "PRICE_TABLE_DATE",
@@ -120,6 +122,7 @@ __all__ = [
     "search_notes",
     "server_url",
     "step_messages",
+    "step_loop",
     "strip_code_fence",
     "think",
     "tool_schemas",

@@ -85,6 +85,7 @@ class Reasoning:
         finish_reason: why the model stopped ("stop", "length", ...), when known.
         complete: False while streaming, or when the answer was cut off.
         warnings: short sentences for the learner (cut off, repaired, ...).
+        calls: the usage of each call, when the answer took several (a per-step loop).
     """
 
     steps: list[str]
@@ -99,6 +100,7 @@ class Reasoning:
     finish_reason: str | None = None
     complete: bool = True
     warnings: list[str] = field(default_factory=list)
+    calls: list[Usage] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.steps = [str(step) for step in self.steps]

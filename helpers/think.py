@@ -95,6 +95,7 @@ def think(
     call = _stream_once if stream else _call_once
     start = time.perf_counter()
     text, finish_reason, refusal, usage, served_by = call(client, model, messages, options, viewer)
+    calls = [usage] if usage else []
     try:
         reasoning = _read(text, finish_reason, refusal, options.get("max_tokens"))
     except ReasoningParseError as problem:
@@ -112,6 +113,7 @@ def think(
             client, model, messages, options, viewer
         )
         usage = usage + more if usage else more
+        calls += [more] if more else []
         try:
             reasoning = _read(text, finish_reason, refusal, options.get("max_tokens"))
         except ReasoningParseError as second:
@@ -125,6 +127,7 @@ def think(
         elapsed=time.perf_counter() - start,
         model=served_by or model,
         finish_reason=finish_reason,
+        calls=calls,
     )
     _finish_viewer(viewer, reasoning, finish_reason, None)
     return reasoning

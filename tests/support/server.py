@@ -154,7 +154,9 @@ class StubServer:
         self.errors: list[Exception] = []
         self._server = _Server(("127.0.0.1", 0), _RequestHandler)
         self._server.stub = self
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def url(self) -> str:
