@@ -58,9 +58,30 @@ def _replay_transport() -> ReplayTransport:
     )
 
 
+_LIBRARIES: dict[str, tuple[tuple, RecordingLibrary]] = {}
+
+
+def _folder_signature(folder: Path) -> tuple:
+    """Names, sizes and times of every recording: changes whenever a file does."""
+    signature = []
+    for path in folder.rglob("*.json") if folder.is_dir() else ():
+        status = path.stat()
+        signature.append((str(path), status.st_size, status.st_mtime_ns))
+    return tuple(sorted(signature))
+
+
 def load_library(folder: Path | None = None) -> RecordingLibrary:
-    """All recordings in `folder` (default: the configured recordings folder)."""
-    return RecordingLibrary(folder or recordings_dir())
+    """All recordings in `folder` (default: the configured recordings folder).
+
+    Loaded once and reused until a file in the folder changes.
+    """
+    folder = Path(folder or recordings_dir())
+    signature = _folder_signature(folder)
+    cached = _LIBRARIES.get(str(folder))
+    if cached is None or cached[0] != signature:
+        cached = (signature, RecordingLibrary(folder))
+        _LIBRARIES[str(folder)] = cached
+    return cached[1]
 
 
 def _live_options(options: dict[str, Any]) -> dict[str, Any]:

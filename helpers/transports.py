@@ -33,6 +33,34 @@ from helpers.recording_files import (
 REPLAY_HEADER = "x-homemade-o1-origin"
 
 
+class CallCounter:
+    """How many times each request has been sent in this Python session.
+
+    Shared by every client, so repeated identical requests get successive
+    recordings (or successive repeat numbers when recording) even when each call
+    makes its own client, as `helpers.think()` does by default.
+    """
+
+    def __init__(self) -> None:
+        self._counts: Counter[tuple[str, str]] = Counter()
+        self._lock = threading.Lock()
+
+    def next(self, folder: Path, key: str) -> int:
+        """The number of earlier calls with this key (0 for the first), counting this one."""
+        with self._lock:
+            number = self._counts[(str(folder), key)]
+            self._counts[(str(folder), key)] += 1
+            return number
+
+    def reset(self) -> None:
+        """Start counting again (tests use this)."""
+        with self._lock:
+            self._counts.clear()
+
+
+CALLS = CallCounter()
+
+
 def _describe_request(request: httpx2.Request) -> tuple[str, str, Any]:
     """(method, endpoint, JSON body) of a request, as recordings store them."""
     return request.method, endpoint_of(request.url.path), _request_body(request)
@@ -111,21 +139,16 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self.pace = pace
         self.drafts = drafts  # maintainers: save each miss here as a draft to fill in
         self.draft_tag = draft_tag
-        self.calls: Counter[str] = Counter()
-        self._lock = threading.Lock()
 
     def _recording_for(self, request: httpx2.Request) -> Recording:
         method, endpoint, body = _describe_request(request)
-        key = request_key(method, endpoint, body)
-        with self._lock:
-            number = self.calls[key]
-            self.calls[key] += 1
-            try:
-                return self.library.find(method, endpoint, body, call_number=number)
-            except RecordingNotFoundError:
-                if self.drafts is not None:
-                    write_draft(self.drafts, method, endpoint, body, number, self.draft_tag)
-                raise
+        number = CALLS.next(self.library.root, request_key(method, endpoint, body))
+        try:
+            return self.library.find(method, endpoint, body, call_number=number)
+        except RecordingNotFoundError:
+            if self.drafts is not None:
+                write_draft(self.drafts, method, endpoint, body, number, self.draft_tag)
+            raise
 
     def _response(self, request: httpx2.Request, recording: Recording) -> httpx2.Response:
         reply = recording.response
@@ -242,7 +265,6 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self.sync_transport = sync_transport
         self.async_transport = async_transport
         self.existing = RecordingLibrary(self.folder)
-        self.calls: Counter[str] = Counter()
         self.written: list[Path] = []
         self._lock = threading.Lock()
 
@@ -297,9 +319,8 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def _save(self, request: httpx2.Request, response: dict[str, Any]) -> None:
         method, endpoint, body = _describe_request(request)
         key = request_key(method, endpoint, body)
+        repeat = CALLS.next(self.folder / self.tag, key)
         with self._lock:
-            repeat = self.calls[key]
-            self.calls[key] += 1
             for old in self.existing.by_key.get(key, []):
                 if old.repeat == repeat and old.path.exists():
                     old.path.unlink()

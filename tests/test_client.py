@@ -379,3 +379,38 @@ def test_stream_reply_drop_is_seen_by_the_sdk(monkeypatch):
         stream = client.chat.completions.create(model="m", messages=QUESTION, stream=True)
         with pytest.raises(openai.APIConnectionError):
             list(stream)
+
+
+def test_repeats_count_across_clients_in_one_session(recordings):
+    body = {"model": "gpt-4o-mini", "messages": QUESTION, "temperature": 1.0}
+    for repeat, text in enumerate(["first", "second"]):
+        add_recording(recordings, body, text=text, repeat=repeat)
+    answers = [
+        get_client().chat.completions.create(model="m", messages=QUESTION, temperature=1.0)
+        .choices[0].message.content
+        for _ in range(2)  # a new client each time, as think() makes by default
+    ]
+    assert answers == ["first", "second"]
+
+
+def test_record_mode_numbers_repeats_across_clients(tmp_path, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+    with StubServer() as server:
+        for _ in range(3):
+            get_client("record", base_url=server.url).chat.completions.create(
+                model="m", messages=QUESTION
+            )
+    repeats = sorted(r.repeat for r in RecordingLibrary(tmp_path).recordings)
+    assert repeats == [0, 1, 2]
+
+
+def test_the_library_is_reloaded_when_a_recording_changes(recordings):
+    body = {"model": "gpt-4o-mini", "messages": QUESTION}
+    path = add_recording(recordings, body, text="before")
+    assert client_module.load_library() is client_module.load_library()
+    document = json.loads(path.read_text())
+    document["response"]["body"]["choices"][0]["message"]["content"] = "after, and longer"
+    path.write_text(json.dumps(document))
+    reply = get_client().chat.completions.create(model="m", messages=QUESTION)
+    assert reply.choices[0].message.content == "after, and longer"
