@@ -12,6 +12,7 @@ from helpers.exercises.core import HINTS, Verdict, hint
 from helpers.exercises.nb00 import check_00_1, check_00_2
 from helpers.exercises.nb01 import check_01_1, check_01_2, check_01_3
 from helpers.exercises.nb02 import check_02_1, check_02_2, check_02_3
+from helpers.exercises.nb03 import check_03_1, check_03_2, check_03_3
 
 __all__ = [
     "HINTS",
@@ -24,5 +25,8 @@ __all__ = [
     "check_02_1",
     "check_02_2",
     "check_02_3",
+    "check_03_1",
+    "check_03_2",
+    "check_03_3",
     "hint",
 ]

@@ -1,0 +1,214 @@
+"""Checkers for the exercises of 03_parsing_steps."""
+
+from __future__ import annotations
+
+import random
+from typing import Any
+
+from openai.types.chat import ChatCompletion
+
+from helpers.exercises.core import checker
+from helpers.wire import chat_completion
+
+FENCE = "`" * 3
+
+#: (what the reply is, its text, the expected (steps, result)) for replies that must be read.
+READABLE: list[tuple[str, str, tuple[list[str], str]]] = [
+    (
+        f"a reply fenced with {FENCE}JSON",
+        f'{FENCE}JSON\n{{\n  "steps": ["12 / 3 = 4 packs", "4 x 40 = 160 cents"],\n'
+        f'  "result": "$1.60"\n}}\n{FENCE}',
+        (["12 / 3 = 4 packs", "4 x 40 = 160 cents"], "$1.60"),
+    ),
+    (
+        f"a reply fenced with {FENCE}javascript",
+        f'{FENCE}javascript\n{{"steps": ["9.9 = 9.90", "9.90 > 9.11"], "result": "9.9"}}\n{FENCE}',
+        (["9.9 = 9.90", "9.90 > 9.11"], "9.9"),
+    ),
+    (
+        "a reply with chat around the JSON, and braces in the chat",
+        "Sure! The sets {1, 2} and {2, 3} share one number. Here is my reasoning:\n\n"
+        '{"steps": ["1 is only in {1, 2}.", "2 is in both sets."], "result": "{2}"}\n\n'
+        "Let me know if you need anything else!",
+        (["1 is only in {1, 2}.", "2 is in both sets."], "{2}"),
+    ),
+    (
+        "a reply with a raw line break inside a step",
+        '{\n  "steps": ["The primes are:\n23, 29, 31, 37", "That makes 4."],\n  "result": "4"\n}',
+        (["The primes are:\n23, 29, 31, 37", "That makes 4."], "4"),
+    ),
+    (
+        "a reply whose result is a number",
+        '{"steps": ["0.15 x 80 = 12"], "result": 12}',
+        (["0.15 x 80 = 12"], "12"),
+    ),
+]
+
+#: (what the reply is, its text) for replies that must be refused with ValueError.
+UNREADABLE: list[tuple[str, str]] = [
+    ("a reply with no JSON at all", "**Step 1:** 09:45 to 13:20 is 3 h 35 min.\nAnswer: 3 h 35"),
+    ("a reply with a result but no steps", '{"result": "15% of 80 is 12."}'),
+    ("a reply with steps but no result", '{"steps": ["60 x 60 = 3600 seconds in an hour."]}'),
+    ("a reply with an empty steps list", '{"steps": [], "result": "7"}'),
+]
+
+
+def _raised(call: Any) -> tuple[Any, BaseException | None]:
+    """Run call(); return (value, None) or (None, the exception it raised)."""
+    try:
+        return call(), None
+    except Exception as error:  # the learner's code: report, never raise
+        return None, error
+
+
+def _one_line(error: BaseException) -> str:
+    text = " ".join(str(error).split())
+    return f"{type(error).__name__}: {text[:120]}" if text else type(error).__name__
+
+
+def _short(value: Any) -> str:
+    """A returned value, briefly: a Reasoning by its result, anything else by a short repr."""
+    if hasattr(value, "steps") and hasattr(value, "result"):
+        return f"an answer with result {value.result!r}"
+    text = repr(value)
+    return text if len(text) <= 100 else text[:99] + "…"
+
+
+def _must_refuse(what: str, value: Any, error: BaseException | None) -> str | None:
+    """The problem with how an answer handled a reply it had to refuse, or None."""
+    if error is None:
+        return f"For {what}, your function returned {_short(value)}; it should raise ValueError."
+    if not isinstance(error, ValueError):
+        return f"For {what}, raise ValueError (yours raised {_one_line(error)})."
+    message = str(error).strip()
+    if not message or "\n" in message:
+        return f"For {what}, give the ValueError a short one-line message."
+    return None
+
+
+@checker(
+    "03.1",
+    looked_for="parse_steps(text) reading (steps, result) from fenced replies (any label), "
+    "replies with chat and braces around the JSON, and raw line breaks in strings; and "
+    "raising ValueError for no JSON, no steps, no result or empty steps",
+    hint="Look for each '{' with re.finditer and try json.JSONDecoder(strict=False)"
+    ".raw_decode(text, index) there; the first non-empty dict wins, and fences and chat are "
+    "skipped for free. Then check data.get('steps') is a non-empty list and 'result' is there, "
+    "raising ValueError('...') otherwise; return ([str(s) for s in steps], str(result)).",
+)
+def check_03_1(parse_steps: Any) -> str | None:
+    for what, text, expected in READABLE:
+        got, error = _raised(lambda text=text: parse_steps(text))
+        if error is not None:
+            return f"For {what}, your parser raised {_one_line(error)}."
+        if not isinstance(got, tuple) or len(got) != 2:
+            return f"For {what}, return a tuple (steps, result), not {_short(got)}."
+        steps, result = got
+        if not isinstance(steps, list) or list(steps) != expected[0]:
+            return f"For {what}, the steps should be {expected[0]!r}, not {steps!r}."
+        if result != expected[1]:
+            return f"For {what}, the result should be the string {expected[1]!r}, not {result!r}."
+    for what, text in UNREADABLE:
+        got, error = _raised(lambda text=text: parse_steps(text))
+        problem = _must_refuse(what, got, error)
+        if problem:
+            return problem
+    return None
+
+
+@checker(
+    "03.2",
+    looked_for="order_steps(keys) returning only the step keys (step3, Step 3, STEP_3, ...) "
+    "sorted by their number, leaving the list it is given unchanged",
+    hint="Use re.fullmatch(r'step[ _]?(\\d+)', key, re.IGNORECASE) to pick the step keys and "
+    "read their number; then sort (number, key) pairs and keep the keys. Sorting the key "
+    "strings themselves puts 'step10' before 'step2'.",
+)
+def check_03_2(order_steps: Any) -> str | None:
+    twelve = [f"step{number}" for number in range(1, 13)]
+    shuffled = twelve + ["result", "final_answer"]
+    random.Random(3).shuffle(shuffled)
+    cases = [
+        (
+            ["step1", "step2", "step10", "step11", "step9", "result"],
+            ["step1", "step2", "step9", "step10", "step11"],
+        ),
+        (shuffled, twelve),
+        (["Step 3", "Step 1", "result", "Step 2"], ["Step 1", "Step 2", "Step 3"]),
+        (["STEP_2", "step_10", "steps", "step_1"], ["step_1", "STEP_2", "step_10"]),
+        (["result", "answer", "steps"], []),
+    ]
+    for keys, expected in cases:
+        given = list(keys)
+        got = order_steps(given)
+        if given != keys:
+            return "order_steps should not change the list it is given; build a new one."
+        if not isinstance(got, list):
+            return f"Return a list of keys, not {type(got).__name__}."
+        if got != expected:
+            return f"For {keys} expected {expected}, got {got}."
+    return None
+
+
+def _reply(
+    text: str | None, finish_reason: str = "stop", refusal: str | None = None
+) -> ChatCompletion:
+    """A real SDK ChatCompletion object, as client.chat.completions.create returns."""
+    request = {"messages": [{"role": "user", "content": "What is 2 + 2?"}]}
+    raw = chat_completion(request, text, finish_reason=finish_reason, refusal=refusal)
+    return ChatCompletion.model_validate(raw)
+
+
+CLEAN = '{"steps": ["2 + 2 = 4", "Check: 4 - 2 = 2."], "result": "4"}'
+
+
+@checker(
+    "03.3",
+    looked_for="trusted_answer(reply) returning helpers.parse_reasoning(text) for a finished "
+    "reply, and raising a one-line ValueError for a reply cut off at max_tokens, stopped by "
+    "the content filter, refused, or unreadable",
+    hint="Take choice = reply.choices[0]. Look at choice.finish_reason ('length', "
+    "'content_filter') and choice.message.refusal BEFORE reading the text, and raise "
+    "ValueError('...') for each; then return helpers.parse_reasoning(choice.message.content "
+    "or '').",
+)
+def check_03_3(trusted_answer: Any) -> str | None:
+    readable = [
+        ("a clean, finished reply", _reply(CLEAN), "4"),
+        (
+            "a finished reply in a code fence",
+            _reply(
+                f'{FENCE}json\n{{"steps": ["12 / 3 = 4", "4 x 40 = 160"], "result": "$1.60"}}'
+                f"\n{FENCE}"
+            ),
+            "$1.60",
+        ),
+    ]
+    for what, reply, result in readable:
+        got, error = _raised(lambda reply=reply: trusted_answer(reply))
+        if error is not None:
+            return f"For {what}, your function raised {_one_line(error)}."
+        if getattr(got, "result", None) != result or not getattr(got, "steps", None):
+            return f"For {what}, return helpers.parse_reasoning(text) (result {result!r})."
+    refused = [
+        (
+            "a reply cut off at max_tokens right after a complete JSON object",
+            _reply(CLEAN + "\n\nLet me also explain why this", "length"),
+        ),
+        (
+            "a reply cut off at max_tokens in the middle of its result",
+            _reply('{"steps": ["7 x 86400 = 604800"], "result": "6048', "length"),
+        ),
+        ("a reply stopped by the content filter", _reply(CLEAN, "content_filter")),
+        (
+            "a refusal",
+            _reply(None, refusal="I'm sorry, but I can't help with that request."),
+        ),
+        ("a reply with no JSON", _reply("2 + 2 is 4.")),
+    ]
+    for what, reply in refused:
+        got, error = _raised(lambda reply=reply: trusted_answer(reply))
+        problem = _must_refuse(what, got, error)
+        if problem:
+            return problem
+    return None
