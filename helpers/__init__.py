@@ -9,6 +9,13 @@ later notebooks can reuse it. Import what you need, for example::
 """
 
 from helpers import exercises
+from helpers.agent_tools import (
+    TOOL_AGENT_SYSTEM_PROMPT,
+    assistant_message,
+    run_tool_agent,
+    run_tool_call,
+    tool_result_message,
+)
 from helpers.checkup import print_checkup, run_checkup
 from helpers.client import (
     api_key,
@@ -45,6 +52,15 @@ from helpers.prompts import (
     numbered_keys_messages,
     step_messages,
 )
+from helpers.react import AgentRun, AgentStep
+from helpers.react_text import (
+    REACT_SYSTEM_PROMPT,
+    ReactParseError,
+    ReactStep,
+    parse_react,
+    react_messages,
+    run_react,
+)
 from helpers.reasoning import Reasoning, Usage
 from helpers.recording_files import RecordingNotFoundError
 from helpers.stats import describe_accuracy, format_interval, percentile, wilson_interval
@@ -59,6 +75,7 @@ from helpers.tools import (
     read_file,
     run_python,
     search_notes,
+    tool_schema,
     tool_schemas,
 )
 from helpers.widgets import StepMark, StepViewer
@@ -70,11 +87,17 @@ __all__ = [
     "PRICES",
     "PRICE_TABLE_DATE",
     "PROBLEM_FAMILIES",
+    "REACT_SYSTEM_PROMPT",
     "STEPS_JSON_SCHEMA",
     "STEPS_SYSTEM_PROMPT",
+    "TOOL_AGENT_SYSTEM_PROMPT",
+    "AgentRun",
+    "AgentStep",
     "ConfigurationError",
     "LiveSteps",
     "Problem",
+    "ReactParseError",
+    "ReactStep",
     "Reasoning",
     "ReasoningAnswer",
     "ReasoningParseError",
@@ -85,6 +108,7 @@ __all__ = [
     "Usage",
     "api_key",
     "ask_for_key",
+    "assistant_message",
     "calculator",
     "call_tool",
     "check_answer",
@@ -110,21 +134,28 @@ __all__ = [
     "mode_summary",
     "natural_step_order",
     "numbered_keys_messages",
+    "parse_react",
     "parse_reasoning",
     "percentile",
     "price_for",
     "print_checkup",
+    "react_messages",
     "read_file",
     "repair_json",
     "resolve_mode",
     "run_checkup",
     "run_python",
+    "run_react",
+    "run_tool_agent",
+    "run_tool_call",
     "search_notes",
     "server_url",
     "step_messages",
     "step_loop",
     "strip_code_fence",
     "think",
+    "tool_result_message",
+    "tool_schema",
     "tool_schemas",
     "use_local_server",
     "wilson_interval",
