@@ -13,6 +13,8 @@ from helpers.exercises.nb00 import check_00_1, check_00_2
 from helpers.exercises.nb01 import check_01_1, check_01_2, check_01_3
 from helpers.exercises.nb02 import check_02_1, check_02_2, check_02_3
 from helpers.exercises.nb03 import check_03_1, check_03_2, check_03_3
+from helpers.exercises.nb04 import check_04_1, check_04_2, check_04_3
+from helpers.exercises.nb05 import check_05_1, check_05_2, check_05_3
 
 __all__ = [
     "HINTS",
@@ -28,5 +30,11 @@ __all__ = [
     "check_03_1",
     "check_03_2",
     "check_03_3",
+    "check_04_1",
+    "check_04_2",
+    "check_04_3",
+    "check_05_1",
+    "check_05_2",
+    "check_05_3",
     "hint",
 ]
