@@ -15,6 +15,7 @@ from helpers.exercises.nb02 import check_02_1, check_02_2, check_02_3
 from helpers.exercises.nb03 import check_03_1, check_03_2, check_03_3
 from helpers.exercises.nb04 import check_04_1, check_04_2, check_04_3
 from helpers.exercises.nb05 import check_05_1, check_05_2, check_05_3
+from helpers.exercises.nb06 import check_06_1, check_06_2, check_06_3
 
 __all__ = [
     "HINTS",
@@ -36,5 +37,8 @@ __all__ = [
     "check_05_1",
     "check_05_2",
     "check_05_3",
+    "check_06_1",
+    "check_06_2",
+    "check_06_3",
     "hint",
 ]
