@@ -26,7 +26,8 @@ control characters, so, for each backslash that is not itself escaped:
   `\to`, `\rm`) count as LaTeX only after a space, `$`, `(`, `{`, `[`, `^`, `_`,
   `=` or at the start of a string; after a letter, digit or full stop they are a
   newline, tab or return.
-* `\'` (not valid JSON, but common) is read as an apostrophe.
+* `\'` (not valid JSON, but common) is read as an apostrophe inside a double-quoted
+  string; inside a single-quoted one it is left for json_repair, which reads it so.
 * Any other backslash (`\sqrt`, `\(`, `\_`, `\d`) is not valid JSON; it is kept as
   written.
 """
@@ -111,6 +112,17 @@ def protect_latex_backslashes(text: str) -> str:
     """
     if "\\" not in text:
         return text
+    quoted: list[tuple[int, int]] | None = None  # double-quoted strings, found when needed
+
+    def in_double_quotes(where: int) -> bool:
+        nonlocal quoted
+        if quoted is None:
+            quoted, position = [], 0
+            for piece, is_string in split_strings(text):
+                if is_string:
+                    quoted.append((position, position + len(piece)))
+                position += len(piece)
+        return any(start < where < end for start, end in quoted)
 
     def fix(match: re.Match[str]) -> str:
         body = match.group(1)
@@ -118,7 +130,9 @@ def protect_latex_backslashes(text: str) -> str:
         if first in '"\\/' or (first == "u" and len(body) == 5):
             return match.group(0)
         if first == "'":
-            return "'"  # a JavaScript-style escaped apostrophe: don\'t -> don't
+            # don\'t -> don't in a "double-quoted" string; in a 'single-quoted' one the
+            # backslash is what keeps the string whole, so it stays for json_repair.
+            return "'" if in_double_quotes(match.start()) else match.group(0)
         if first in "nrt":
             before = text[match.start() - 1] if match.start() else ""
             return "\\\\" + body if _is_latex_name(body, before) else match.group(0)

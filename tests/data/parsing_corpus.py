@@ -560,6 +560,14 @@ CASES: list[Case] = [
         steps=["don't stop"],
         result="ok",
     ),
+    Case(  # a small model's single-quoted JSON with JavaScript-style \' inside a string
+        "single-quoted-escaped-apostrophe",
+        r"{'steps': ['It\'s odd, so 2 does not divide it.', 'Check: 13 x 17 = 221.'], "
+        r"'result': 'No, 221 = 13 x 17'}",
+        steps=["It's odd, so 2 does not divide it.", "Check: 13 x 17 = 221."],
+        result="No, 221 = 13 x 17",
+        repairs=["replaced single quotes with double quotes"],
+    ),
     Case(
         "nbsp-between-tokens", '{\u00a0"step1": "a",\u00a0"result": "b"}', steps=["a"], result="b"
     ),
