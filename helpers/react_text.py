@@ -68,7 +68,8 @@ Final Answer: <the answer, short>
 Rules:
 - Never write an Observation yourself: wait for the real one.
 - Take facts from observations, not from memory, and do arithmetic with a tool.
-- If a tool returns an error, read it and try something different."""
+- If a tool returns an error, read it and try something different.
+- If the tools cannot give you the answer, say so in your Final Answer: never guess."""
 
 STOP_SEQUENCES = ("Observation:",)
 """Sent as `stop=`: the server cuts the reply before the model invents an observation."""
