@@ -154,8 +154,9 @@ def run_tool_agent(
     stop_code = "step_cap"
     start = time.perf_counter()
 
+    schemas = tool_schemas(tools)
     for turn in range(1, max_steps + 1):
-        message, finish_reason = _ask(client, model, messages, tool_schemas(tools), options, run)
+        message, finish_reason = _ask(client, model, messages, schemas, options, run)
         if finish_reason == "length":
             stop_code = "cut_off"
             break

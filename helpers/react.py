@@ -167,7 +167,7 @@ class AgentRun:
     def to_reasoning(self) -> Reasoning:
         """The trace as a `Reasoning`: one step per action (thought, action, observation),
         titled like 'Search: Eiffel Tower height'; the final answer as the result."""
-        warnings = [] if self.answered else [f"No final answer: {self.stop_detail}."]
+        warnings = [] if self.answered else [f"The agent stopped: {self.stop_detail}."]
         return Reasoning(
             steps=[step.to_text() for step in self.steps],
             result=self.answer or "",

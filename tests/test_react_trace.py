@@ -60,7 +60,13 @@ def test_a_run_without_an_answer_says_why_and_shows_no_answer():
     run = sample_run(answer=None)
     reasoning = run.to_reasoning()
     assert not reasoning.complete and reasoning.result == ""
-    assert "after 2 steps" in reasoning.warnings[0]
+    assert reasoning.warnings == [
+        "The agent stopped: no final answer after 2 steps (the step cap)."
+    ]
+    viewer = StepViewer(reasoning)
+    viewer.show_all()
+    assert "The agent stopped: no final answer after 2 steps" in viewer.visible_text()
+    assert not viewer.answer_shown
     assert "=== No final answer: no final answer after 2 steps" in run.to_text()
     assert not run.answered and run.summary().startswith("no final answer after 2 steps")
 
