@@ -41,6 +41,7 @@ from helpers.parsing import (
     repair_json,
     strip_code_fence,
 )
+from helpers.plots import cumulative_input_tokens, plot_token_growth
 from helpers.prices import PRICE_TABLE_DATE, PRICES, estimate_cost, format_cost, price_for
 from helpers.problems import PROBLEM_FAMILIES, Problem, check_answer, make_problems
 from helpers.prompts import (
@@ -63,6 +64,14 @@ from helpers.react_text import (
 )
 from helpers.reasoning import Reasoning, Usage
 from helpers.recording_files import RecordingNotFoundError
+from helpers.selfcheck import (
+    REVIEW_SYSTEM_PROMPT,
+    Review,
+    ReviewError,
+    review_messages,
+    self_check,
+    step_verdicts,
+)
 from helpers.stats import describe_accuracy, format_interval, percentile, wilson_interval
 from helpers.think import think
 from helpers.tools import (
@@ -78,6 +87,7 @@ from helpers.tools import (
     tool_schema,
     tool_schemas,
 )
+from helpers.voting import Vote, majority_vote, normalize_result, self_consistency
 from helpers.widgets import StepMark, StepViewer
 
 __all__ = [
@@ -88,6 +98,7 @@ __all__ = [
     "PRICE_TABLE_DATE",
     "PROBLEM_FAMILIES",
     "REACT_SYSTEM_PROMPT",
+    "REVIEW_SYSTEM_PROMPT",
     "STEPS_JSON_SCHEMA",
     "STEPS_SYSTEM_PROMPT",
     "TOOL_AGENT_SYSTEM_PROMPT",
@@ -102,16 +113,20 @@ __all__ = [
     "ReasoningAnswer",
     "ReasoningParseError",
     "RecordingNotFoundError",
+    "Review",
+    "ReviewError",
     "StepAnswer",
     "StepMark",
     "StepViewer",
     "Usage",
+    "Vote",
     "api_key",
     "ask_for_key",
     "assistant_message",
     "calculator",
     "call_tool",
     "check_answer",
+    "cumulative_input_tokens",
     "default_model",
     "default_tools",
     "describe_accuracy",
@@ -129,29 +144,36 @@ __all__ = [
     "get_client",
     "get_http_client",
     "load_json",
+    "majority_vote",
     "make_file_reader",
     "make_problems",
     "mode_summary",
     "natural_step_order",
+    "normalize_result",
     "numbered_keys_messages",
     "parse_react",
     "parse_reasoning",
     "percentile",
+    "plot_token_growth",
     "price_for",
     "print_checkup",
     "react_messages",
     "read_file",
     "repair_json",
     "resolve_mode",
+    "review_messages",
     "run_checkup",
     "run_python",
     "run_react",
     "run_tool_agent",
     "run_tool_call",
     "search_notes",
+    "self_check",
+    "self_consistency",
     "server_url",
     "step_messages",
     "step_loop",
+    "step_verdicts",
     "strip_code_fence",
     "think",
     "tool_result_message",
