@@ -1,8 +1,11 @@
-"""StepViewer in a real browser: JupyterLab + headless Chromium driven by Playwright.
+"""Notebook 04 in a real browser: JupyterLab + headless Chromium driven by Playwright.
 
-Checks what unit tests cannot: that the widget renders in JupyterLab with no extra
-extension, that clicks reach the kernel and come back, that the answer is not in the
-page before it is revealed, and that hostile model text runs nothing.
+Opens a copy of `notebooks/04_step_widget.ipynb`, runs every cell the way a learner
+would (Run > Run All Cells), and checks what unit tests cannot: that the widgets
+render in JupyterLab with no extra extension, that clicks reach the kernel and come
+back, that a streamed answer shows step 1 while it is still arriving, that the answer
+is not in the page before it is revealed, and that a model step holding
+`<img src=x onerror=...>` shows as text and runs nothing.
 
 Needs /usr/bin/chromium (Debian package `chromium`). Without it the test is skipped,
 unless HOMEMADE_O1_REQUIRE_BROWSER=1 (set in CI), in which case it fails.
@@ -16,7 +19,6 @@ import shutil
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -24,6 +26,7 @@ import pytest
 from tests.browser.jupyter_server import JupyterLabServer
 
 REPO = Path(__file__).resolve().parent.parent
+NOTEBOOK = REPO / "notebooks" / "04_step_widget.ipynb"
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,49 +41,28 @@ ARTIFACTS = REPO / "tests" / "artifacts"
 SCREENSHOTS = REPO / "docs" / "images"
 VIEWER = ".homemade-o1-step-viewer"
 WAIT_MS = 20_000  # generous but bounded wait for one kernel round trip or page load
+STREAM_PACE = "60"  # offline replay speed in the browser's kernel: chunks per second
 KERNEL_READY_JS = """() => {
     const bar = document.querySelector('#jp-main-statusbar');
     return bar !== null && /\\| Idle/.test(bar.innerText) && !/No Kernel/.test(bar.innerText);
 }"""
+ALL_CELLS_RUN_JS = """() => {
+    const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
+    return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.innerText.trim()));
+}"""
 
-
-@dataclass(frozen=True)
-class LiveCase:
-    """A viewer that receives a streamed answer while its cell is still running."""
-
-    viewer: int  # index among the page's StepViewers
-    first_step: str  # a phrase found only in step 1
-    last_step: str  # a phrase found only in the last step
-    answer: str  # a phrase found only in the final answer
-
-
-@dataclass(frozen=True)
-class BrowserCase:
-    """Which notebook to open and what its first StepViewer must show."""
-
-    notebook: Path
-    support_files: tuple[Path, ...]  # copied next to the notebook
-    step_two: str  # a phrase found only in step 2
-    step_three: str  # a phrase found only in step 3
-    answer: str  # a phrase found only in the final answer
-    hostile_viewer: int | None = None  # index of a viewer full of hostile markup
-    live: LiveCase | None = None
-
-
-STEP_VIEWER_CHECK = BrowserCase(
-    notebook=REPO / "tests" / "browser" / "step_viewer_check.ipynb",
-    support_files=(REPO / "tests" / "browser" / "reasonings.json",),
-    step_two="That is 10 letters.",
-    step_three="Letters 8 and 9 are both r.",
-    answer='The letter r appears 3 times in "strawberry".',
-    hostile_viewer=1,
-    live=LiveCase(
-        viewer=2,
-        first_step="Six sevens are needed.",
-        last_step="adding the last fourteen gives forty-two",
-        answer="6 times 7 is 42.",
-    ),
-)
+# Phrases from the notebook's recordings (helpers/recordings/04_step_widget/).
+BAT_QUESTION = "A bat and a ball cost €1.10 together."
+BAT_STEP_2 = "b + (b + 1.00) = 1.10"
+BAT_STEP_3 = "2b = 0.10"
+BAT_ANSWER = "5 cents (€0.05)"
+ATTACK_QUESTION = "Show me an HTML tag that runs JavaScript"
+PAYLOAD = "<img src=x onerror=\"alert('gotcha')\">"
+SNAIL_QUESTION = "A snail is at the bottom of a 10-metre well."
+SNAIL_STEP_1 = "so it gains 1 metre overall."
+SNAIL_LAST_STEP = "it stops slipping once it is out."
+SNAIL_ANSWER = "On the 8th day"
+LILY_QUESTION = "A patch of lily pads doubles in size every day."
 
 
 def require_browser() -> None:
@@ -110,21 +92,38 @@ def test_missing_browser_skips_locally_and_fails_in_ci(monkeypatch: pytest.Monke
         require_browser()
 
 
+def copy_notebook(root: Path) -> str:
+    """Lay out `root` like the repository (the notebook and the images it shows)."""
+    (root / "notebooks").mkdir(parents=True)
+    shutil.copy(NOTEBOOK, root / "notebooks" / NOTEBOOK.name)
+    shutil.copytree(REPO / "docs" / "images", root / "docs" / "images")
+    return f"notebooks/{NOTEBOOK.name}"
+
+
 @contextmanager
-def notebook_page(case: BrowserCase, tmp_path: Path) -> Iterator[object]:
-    """A private JupyterLab with the notebook opened and all its cells run; yields the page."""
+def notebook_page(tmp_path: Path, dialogs: list[str]) -> Iterator[object]:
+    """A private JupyterLab with notebook 04 open and Run All started; yields the page.
+
+    Every JavaScript dialog (an executed `alert(...)`) is dismissed and recorded in `dialogs`.
+    """
     from playwright.sync_api import sync_playwright
 
-    root = tmp_path / "root"
-    root.mkdir()
-    for source in (case.notebook, *case.support_files):
-        shutil.copy(source, root / source.name)
-    with JupyterLabServer(root, tmp_path / "jupyter") as server, sync_playwright() as driver:
+    notebook = copy_notebook(tmp_path / "root")
+    # the kernel inherits this: offline, with streams paced like a small hosted model
+    os.environ.update(HOMEMADE_O1_MODE="offline", HOMEMADE_O1_PACE=STREAM_PACE)
+    server = JupyterLabServer(tmp_path / "root", tmp_path / "jupyter")
+    with server, sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 1400}, device_scale_factor=1)
         page.set_default_timeout(WAIT_MS)
+
+        def on_dialog(dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page.on("dialog", on_dialog)
         try:
-            page.goto(server.url(f"lab/tree/{case.notebook.name}"))
+            page.goto(server.url(f"lab/tree/{notebook}"))
             run_all_cells(page)
             yield page
         except BaseException:
@@ -142,7 +141,6 @@ def run_all_cells(page) -> None:
     page.wait_for_function(KERNEL_READY_JS)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
-    page.wait_for_selector(f"{VIEWER} button:has-text('Next step')")
 
 
 def save_failure(page, server: JupyterLabServer) -> None:
@@ -155,9 +153,14 @@ def save_failure(page, server: JupyterLabServer) -> None:
     (ARTIFACTS / "browser-jupyter.log").write_text(server.log())
 
 
-def page_text(page) -> str:
-    """All text in the page's DOM, hidden elements included."""
-    return page.evaluate("document.body.textContent")
+def all_text(locator) -> str:
+    """All text inside an element, hidden parts included (what the browser was sent)."""
+    return locator.evaluate("element => element.textContent")
+
+
+def viewer_for(page, question: str, index: int = 0):
+    """The StepViewer (the index-th, in page order) whose question starts with `question`."""
+    return page.locator(VIEWER).filter(has_text=question).nth(index)
 
 
 def screenshot(viewer, name: str) -> None:
@@ -167,79 +170,122 @@ def screenshot(viewer, name: str) -> None:
         viewer.screenshot(path=str(SCREENSHOTS / f"step-viewer-{name}.png"))
 
 
-def test_step_viewer_in_jupyterlab(tmp_path: Path) -> None:
+def test_notebook_04_in_jupyterlab(tmp_path: Path) -> None:
     require_browser()
+    dialogs: list[str] = []
+    with notebook_page(tmp_path, dialogs) as page:
+        check_live_viewer(page)  # while Run All is still going
+        page.wait_for_function(ALL_CELLS_RUN_JS, timeout=60_000)
+        check_cut_off_viewer(page)
+        check_hand_made_revealer(page)
+        check_step_viewer(page)
+        check_guess_first(page)
+        check_hostile_viewer(page)
+        check_static_view(page)
+        page.wait_for_timeout(500)  # give a broken image time to fire onerror, if one existed
+        assert dialogs == [], f"model text ran code in the page: {dialogs}"
+        assert page.locator('img[src="x"]').count() == 0, "an <img src=x> element was created"
+        failed = page.locator(".jp-OutputArea-output", has_text="Traceback (most recent call")
+        assert failed.count() == 0, "a cell failed in the browser run"
+
+
+def check_live_viewer(page) -> None:
+    """Step 1 appears while the answer is still streaming in; the answer only at the end."""
     from playwright.sync_api import expect
 
-    case = STEP_VIEWER_CHECK
-    with notebook_page(case, tmp_path) as page:
-        if case.live is not None:
-            check_live_viewer(page, case.live)
-        viewer = page.locator(VIEWER).first
-        next_button = viewer.get_by_role("button", name="Next step")
-        expect(viewer).to_contain_text("0 of 5 steps shown")
-        assert case.answer not in page_text(page)
-        screenshot(viewer, "1-before")
-
-        next_button.click()
-        expect(viewer).to_contain_text("Step 1 of 5")
-        next_button.click()
-        expect(viewer.get_by_text(case.step_two)).to_be_visible()
-        expect(viewer).to_contain_text("Step 2 of 5")
-        text = page_text(page)
-        assert case.step_three not in text
-        assert case.answer not in text
-
-        viewer.get_by_label("Guess each step first").check()
-        guess = "I expect it to list where each r is."
-        viewer.locator("textarea").fill(guess)
-        viewer.locator("textarea").blur()  # the text reaches the kernel on change
-        next_button.click()
-        expect(viewer.get_by_text(case.step_three)).to_be_visible()
-        expect(viewer).to_contain_text(f"Your guess:{guess}The model:")
-        screenshot(viewer, "2-midway")
-
-        viewer.get_by_role("button", name="Show all").click()
-        expect(viewer.get_by_text(case.answer)).to_be_visible()
-        expect(viewer).to_contain_text("Step 5 of 5")
-        screenshot(viewer, "3-all")
-
-        viewer.get_by_role("button", name="Reset").click()
-        expect(viewer).to_contain_text("0 of 5 steps shown")
-        assert case.answer not in page_text(page)
-
-        if case.hostile_viewer is not None:
-            check_hostile_viewer(page, page.locator(VIEWER).nth(case.hostile_viewer))
+    viewer = viewer_for(page, SNAIL_QUESTION)
+    expect(viewer).to_contain_text(SNAIL_STEP_1)
+    shown_early = all_text(viewer)
+    assert "Thinking…" in shown_early, "step 1 should be shown while the answer streams in"
+    assert SNAIL_LAST_STEP not in shown_early and SNAIL_ANSWER not in shown_early
+    expect(viewer.get_by_text(SNAIL_ANSWER)).to_be_visible()
+    expect(viewer).to_contain_text(SNAIL_LAST_STEP)
+    expect(viewer).not_to_contain_text("Thinking…")
 
 
-def check_hostile_viewer(page, viewer) -> None:
-    """Reveal everything in a viewer of hostile text; it must show as text and run nothing."""
+def check_cut_off_viewer(page) -> None:
+    """A stream stopped by max_tokens: the steps that arrived, warnings, no answer."""
     from playwright.sync_api import expect
+
+    viewer = viewer_for(page, SNAIL_QUESTION, 1)
+    expect(viewer).to_contain_text("Cut off: the model hit its token limit")
+    expect(viewer).to_contain_text("Step 3 was cut off part-way")
+    assert SNAIL_ANSWER not in all_text(viewer)
+
+
+def check_hand_made_revealer(page) -> None:
+    """The notebook's own escaping revealer: clicks work, the tag shows as text."""
+    from playwright.sync_api import expect
+
+    cell = page.locator(".jp-CodeCell").filter(has_text="make_revealer(attack.steps)").last
+    output = cell.locator(".jp-OutputArea")
+    next_button = output.get_by_role("button", name="Next step")
+    for _ in range(3):
+        next_button.click()
+    expect(output).to_contain_text("Step 3.")
+    expect(output).to_contain_text(PAYLOAD)
+    assert output.locator("img, script").count() == 0
+
+
+def check_step_viewer(page) -> None:
+    """Next step shows step 2 and nothing after it; Show all shows the answer; Reset hides it."""
+    from playwright.sync_api import expect
+
+    viewer = viewer_for(page, BAT_QUESTION)
+    next_button = viewer.get_by_role("button", name="Next step")
+    expect(viewer).to_contain_text("0 of 5 steps shown")
+    assert BAT_ANSWER not in all_text(viewer)
+    screenshot(viewer, "1-before")
+
+    next_button.click()
+    expect(viewer).to_contain_text("Step 1 of 5")
+    next_button.click()
+    expect(viewer.get_by_text(BAT_STEP_2)).to_be_visible()
+    expect(viewer).to_contain_text("Step 2 of 5")
+    sent = all_text(viewer)
+    assert BAT_STEP_3 not in sent and BAT_ANSWER not in sent
+    screenshot(viewer, "2-midway")
 
     viewer.get_by_role("button", name="Show all").click()
-    expect(viewer).to_contain_text("Step 2 of 2")
-    page.wait_for_timeout(500)  # give a broken image time to fire onerror, if one existed
-    executed = page.evaluate(
-        "['__xss', '__xss2', '__xss_title', '__xss_question', '__xss_answer']"
-        ".filter(name => typeof window[name] !== 'undefined')"
-    )
-    assert executed == [], f"hostile step text ran code: {executed}"
-    assert viewer.locator("img, script").count() == 0
-    expect(viewer).to_contain_text("<script>window.__xss2=1</script>")
-    expect(viewer).to_contain_text('Step with markup: <img src=x onerror="window.__xss = 1">')
-    expect(viewer).to_contain_text('<img src=y onerror="window.__xss_answer = 1">done')
+    expect(viewer.get_by_text(BAT_ANSWER)).to_be_visible()
+    expect(viewer).to_contain_text("Step 5 of 5")
+    screenshot(viewer, "3-all")
+
+    viewer.get_by_role("button", name="Reset").click()
+    expect(viewer).to_contain_text("0 of 5 steps shown")
+    assert BAT_ANSWER not in all_text(viewer)
 
 
-def check_live_viewer(page, live: LiveCase) -> None:
-    """Step 1 must appear while the stream is still running; the answer only at the end."""
+def check_guess_first(page) -> None:
+    """Guess-first mode: the learner's guess is shown above the model's step."""
     from playwright.sync_api import expect
 
-    viewer = page.locator(VIEWER).nth(live.viewer)
-    expect(viewer).to_contain_text(live.first_step)
-    shown_early = viewer.inner_text()
-    text = page_text(page)
-    assert "Thinking…" in shown_early, "step 1 should be shown while the answer streams in"
-    assert live.last_step not in text and live.answer not in text
-    expect(viewer.get_by_text(live.answer)).to_be_visible()
-    expect(viewer).to_contain_text(live.last_step)
-    expect(viewer).not_to_contain_text("Thinking…")
+    viewer = viewer_for(page, LILY_QUESTION)
+    expect(viewer.get_by_label("Guess each step first")).to_be_checked()
+    guess = "It is <b>half</b> of 48 & so 24 days."
+    viewer.locator("textarea").fill(guess)
+    viewer.locator("textarea").blur()  # the text reaches the kernel on change
+    viewer.get_by_role("button", name="Next step").click()
+    expect(viewer).to_contain_text(f"Your guess:{guess}The model:")
+    assert viewer.locator("b", has_text="half").count() == 0, "the guess was not escaped"
+
+
+def check_hostile_viewer(page) -> None:
+    """Reveal everything in the viewer of the attack answer: text only, nothing runs."""
+    from playwright.sync_api import expect
+
+    viewer = viewer_for(page, ATTACK_QUESTION)
+    viewer.get_by_role("button", name="Show all").click()
+    expect(viewer).to_contain_text("Step 4 of 4")
+    expect(viewer).to_contain_text(f"as soon as the tag is placed in a page: {PAYLOAD}")
+    expect(viewer.get_by_text(PAYLOAD, exact=True)).to_be_visible()  # the answer
+    assert viewer.locator("img, script").count() == 0
+
+
+def check_static_view(page) -> None:
+    """The static view: one closed <details> per step and one for the answer."""
+    static = page.locator(".homemade-o1-reasoning").filter(has_text=BAT_QUESTION)
+    details = static.locator("details")
+    assert details.count() == 6
+    assert static.locator("details[open]").count() == 0
+    assert not static.get_by_text(BAT_ANSWER).is_visible()

@@ -21,13 +21,18 @@ from pathlib import Path
 
 # User settings that keep the browser test free of dialogs: never fetch news or
 # updates, never pop notifications, start the notebook's kernel without asking.
+# Windowing off: every cell of a long notebook stays in the page, so tests can find
+# widgets far below the fold.
 QUIET_SETTINGS = {
     "@jupyterlab/apputils-extension/notification": {
         "fetchNews": "false",
         "checkForUpdates": False,
         "doNotDisturbMode": True,
     },
-    "@jupyterlab/notebook-extension/tracker": {"autoStartDefaultKernel": True},
+    "@jupyterlab/notebook-extension/tracker": {
+        "autoStartDefaultKernel": True,
+        "windowingMode": "none",
+    },
 }
 
 
