@@ -414,3 +414,18 @@ def test_the_library_is_reloaded_when_a_recording_changes(recordings):
     path.write_text(json.dumps(document))
     reply = get_client().chat.completions.create(model="m", messages=QUESTION)
     assert reply.choices[0].message.content == "after, and longer"
+
+
+def test_drafting_asks_for_repeats_beyond_the_recorded_ones(
+    recordings, monkeypatch, tmp_path_factory
+):
+    drafts = tmp_path_factory.mktemp("drafts")
+    monkeypatch.setenv("HOMEMADE_O1_DRAFTS", str(drafts))
+    body = {"model": "gpt-4o-mini", "messages": QUESTION}
+    add_recording(recordings, body, text="only one")
+    client = get_client()
+    for _ in range(3):
+        reply = client.chat.completions.create(model="m", messages=QUESTION)
+        assert reply.choices[0].message.content == "only one"
+    names = sorted(p.name for p in drafts.iterdir())
+    assert [name[-14:] for name in names] == ["-r1.draft.json", "-r2.draft.json"]
