@@ -79,6 +79,94 @@ def read_step(text: str) -> dict[str, Any]:
     return step
 
 
+class LoopState:
+    """The loop's decisions without the calls, so a sync and an async loop share them.
+
+    Ask `request()` for the messages to send, send them however you like, and give
+    the reply to `receive(text, finish_reason)`; repeat until `done`. `receive`
+    returns the step it accepted (a dict from `read_step`), or None when the reply
+    was not a new step (it was resent for, or it stopped the loop).
+    """
+
+    def __init__(
+        self, question: str, system_prompt: str = LOOP_SYSTEM_PROMPT, max_steps: int = 10
+    ) -> None:
+        self.max_steps = max_steps
+        self.messages: list[dict[str, Any]] = [
+            {"role": "system", "content": system_prompt},
+            {"role": "user", "content": question},
+        ]
+        self.steps: list[str] = []
+        self.titles: list[str | None] = []
+        self.raw: list[str] = []
+        self.result: str | None = None
+        self.warning: str | None = None
+        self._last_call = False
+        self._resending = False
+
+    @property
+    def done(self) -> bool:
+        """True once the model gave its final answer or the loop had to stop."""
+        return self.result is not None or self.warning is not None
+
+    def request(self) -> list[dict[str, Any]]:
+        """The messages for the next call (after the step cap, with a last reminder)."""
+        if not self._resending and not self._last_call and len(self.steps) >= self.max_steps:
+            self.messages.append({"role": "user", "content": LAST_CALL})
+            self._last_call = True
+        return list(self.messages)
+
+    def receive(self, text: str | None, finish_reason: str | None) -> dict[str, Any] | None:
+        """Take one reply: accept it as a step, ask for it again once, or stop."""
+        text = text or ""
+        self.raw.append(text)
+        number = len(self.steps) + 1
+        if finish_reason == "length":
+            self.warning = f"step {number} was cut off by max_tokens, so the loop stopped"
+            return None
+        try:
+            step = read_step(text)
+        except ValueError as problem:  # one second chance, then stop
+            if self._resending:
+                self.warning = f"step {number} could not be read ({problem}), so the loop stopped"
+                return None
+            self._resending = True
+            self.messages += [
+                {"role": "assistant", "content": text},
+                {"role": "user", "content": RESEND.format(problem=problem)},
+            ]
+            return None
+        self._resending = False
+        if step["content"] in self.steps:
+            repeated = self.steps.index(step["content"]) + 1
+            self.warning = f"the model repeated step {repeated}, so the loop stopped"
+            return None
+        self.messages.append({"role": "assistant", "content": text})
+        self.steps.append(step["content"])
+        self.titles.append(step["title"])
+        if step["next_action"] == "final_answer" and step.get("result"):
+            self.result = step["result"]
+        elif self._last_call:
+            self.warning = f"no final answer after {self.max_steps} steps and a last reminder"
+        else:
+            self.messages.append({"role": "user", "content": NEXT_STEP})
+        return step
+
+    def to_reasoning(self, question: str, calls: list[Usage]) -> Reasoning:
+        """What the loop produced, as a Reasoning (complete only with a final answer)."""
+        return Reasoning(
+            steps=self.steps,
+            result=self.result or "",
+            titles=self.titles,
+            raw="\n".join(self.raw),
+            question=question,
+            usage=sum(calls) if calls else None,
+            complete=self.result is not None,
+            warnings=[self.warning] if self.warning else [],
+            calls=calls,
+        )
+
+
 class _ViewerFeed:
     """Shows loop steps in a live StepViewer by feeding it the same JSON it reads from
     a streamed one-call answer, so one viewer serves both."""
@@ -135,22 +223,17 @@ def step_loop(
     model = model or default_model()
     if response_format is not None:
         options["response_format"] = response_format
-    messages: list[dict[str, Any]] = [
-        {"role": "system", "content": system_prompt},
-        {"role": "user", "content": question},
-    ]
-    steps: list[str] = []
-    titles: list[str | None] = []
+    state = LoopState(question, system_prompt, max_steps)
     calls: list[Usage] = []
-    raw: list[str] = []
     feed = _ViewerFeed(viewer)
     start = time.perf_counter()
-    served_by, result, finish_reason, warning = None, None, None, None
+    served_by, finish_reason = None, None
 
-    def ask() -> str:
-        nonlocal served_by, finish_reason
+    while not state.done:
         try:
-            reply = client.chat.completions.create(model=model, messages=messages, **options)
+            reply = client.chat.completions.create(
+                model=model, messages=state.request(), **options
+            )
         except openai.OpenAIError as error:
             if hasattr(error, "add_note"):
                 error.add_note(explain_error(error))
@@ -159,62 +242,15 @@ def step_loop(
         finish_reason = reply.choices[0].finish_reason
         if reply.usage is not None:
             calls.append(Usage.from_api(reply.usage))
-        text = reply.choices[0].message.content or ""
-        raw.append(text)
-        return text
+        step = state.receive(reply.choices[0].message.content, finish_reason)
+        if step is not None:
+            feed.add(step["title"], step["content"])
+            if on_step is not None:
+                on_step(len(state.steps), step["title"], step["content"])
 
-    while result is None and warning is None:
-        last_call = len(steps) >= max_steps
-        if last_call:
-            messages.append({"role": "user", "content": LAST_CALL})
-        text = ask()
-        if finish_reason == "length":
-            warning = f"step {len(steps) + 1} was cut off by max_tokens, so the loop stopped"
-            break
-        try:
-            step = read_step(text)
-        except ValueError as problem:  # one second chance, then stop
-            messages += [
-                {"role": "assistant", "content": text},
-                {"role": "user", "content": RESEND.format(problem=problem)},
-            ]
-            text = ask()
-            try:
-                step = read_step(text)
-            except ValueError as again:
-                warning = f"step {len(steps) + 1} could not be read ({again}), so the loop stopped"
-                break
-        if step["content"] in steps:
-            warning = (
-                f"the model repeated step {steps.index(step['content']) + 1}, so the loop stopped"
-            )
-            break
-        messages.append({"role": "assistant", "content": text})
-        steps.append(step["content"])
-        titles.append(step["title"])
-        feed.add(step["title"], step["content"])
-        if on_step is not None:
-            on_step(len(steps), step["title"], step["content"])
-        if step["next_action"] == "final_answer" and step.get("result"):
-            result = step["result"]
-        elif last_call:
-            warning = f"no final answer after {max_steps} steps and a last reminder"
-        else:
-            messages.append({"role": "user", "content": NEXT_STEP})
-
-    reasoning = Reasoning(
-        steps=steps,
-        result=result or "",
-        titles=titles,
-        raw="\n".join(raw),
-        question=question,
-        usage=sum(calls) if calls else None,
-        elapsed=time.perf_counter() - start,
-        model=served_by or model,
-        finish_reason=finish_reason,
-        complete=result is not None,
-        warnings=[warning] if warning else [],
-        calls=calls,
-    )
+    reasoning = state.to_reasoning(question, calls)
+    reasoning.elapsed = time.perf_counter() - start
+    reasoning.model = served_by or model
+    reasoning.finish_reason = finish_reason
     feed.finish(reasoning)
     return reasoning

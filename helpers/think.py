@@ -46,8 +46,15 @@ def _truncation_error(text: str, max_tokens: Any) -> ReasoningParseError:
     return ReasoningParseError("truncated", detail, text)
 
 
-def _read(text: str, finish_reason: str | None, refusal: str | None, max_tokens: Any) -> Reasoning:
-    """Turn one reply into a Reasoning, or raise ReasoningParseError saying why not."""
+def read_reply(
+    text: str | None, finish_reason: str | None, refusal: str | None, max_tokens: Any = None
+) -> Reasoning:
+    """Turn one step-prompt reply into a Reasoning, or raise ReasoningParseError saying why not.
+
+    The reading rules `think` uses, shared with the evaluation harness: a refusal
+    or a reply cut off at `max_tokens` (`finish_reason == "length"`) raises even
+    when the text happens to parse; anything else goes through `parse_reasoning`.
+    """
     if refusal:
         raise ReasoningParseError("refusal", refusal, text or "")
     if finish_reason == "length":
@@ -97,7 +104,7 @@ def think(
     text, finish_reason, refusal, usage, served_by = call(client, model, messages, options, viewer)
     calls = [usage] if usage else []
     try:
-        reasoning = _read(text, finish_reason, refusal, options.get("max_tokens"))
+        reasoning = read_reply(text, finish_reason, refusal, options.get("max_tokens"))
     except ReasoningParseError as problem:
         if not retry or problem.reason == "refusal":
             _finish_viewer(viewer, None, finish_reason, problem)
@@ -115,7 +122,7 @@ def think(
         usage = usage + more if usage else more
         calls += [more] if more else []
         try:
-            reasoning = _read(text, finish_reason, refusal, options.get("max_tokens"))
+            reasoning = read_reply(text, finish_reason, refusal, options.get("max_tokens"))
         except ReasoningParseError as second:
             _finish_viewer(viewer, None, finish_reason, second)
             raise
