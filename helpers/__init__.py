@@ -28,6 +28,10 @@ from helpers.client import (
 )
 from helpers.config import ConfigurationError, default_model, resolve_mode
 from helpers.errors import explain_error
+from helpers.eval_report import Report
+from helpers.eval_store import read_results
+from helpers.eval_strategies import Strategy, get_strategy
+from helpers.evaluate import evaluate, evaluate_async
 from helpers.keys import ask_for_key, forget_key, use_local_server
 from helpers.live_steps import LiveSteps
 from helpers.loop import LOOP_SYSTEM_PROMPT, step_loop
@@ -113,11 +117,13 @@ __all__ = [
     "ReasoningAnswer",
     "ReasoningParseError",
     "RecordingNotFoundError",
+    "Report",
     "Review",
     "ReviewError",
     "StepAnswer",
     "StepMark",
     "StepViewer",
+    "Strategy",
     "Usage",
     "Vote",
     "api_key",
@@ -134,6 +140,8 @@ __all__ = [
     "describe_tools",
     "enable_python",
     "estimate_cost",
+    "evaluate",
+    "evaluate_async",
     "exercises",
     "explain_error",
     "find_json_objects",
@@ -143,6 +151,7 @@ __all__ = [
     "get_async_client",
     "get_client",
     "get_http_client",
+    "get_strategy",
     "load_json",
     "majority_vote",
     "make_file_reader",
@@ -159,6 +168,7 @@ __all__ = [
     "print_checkup",
     "react_messages",
     "read_file",
+    "read_results",
     "repair_json",
     "resolve_mode",
     "review_messages",

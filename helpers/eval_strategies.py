@@ -1,0 +1,289 @@
+"""How the evaluation asks a problem: the strategies "direct", "cot" and "loop".
+
+A strategy turns one `Problem` into calls to a chat API and returns the model's
+answer. Each one reuses the course's own building blocks, so what is measured is
+what the notebooks teach:
+
+* **direct**: a short system prompt asking for the answer only (one call).
+* **cot**: the JSON step prompt of notebook 02, in JSON mode, read with the same
+  rules as `helpers.think` (one call).
+* **loop**: the per-step loop of `helpers.step_loop` (one call per step).
+
+Every strategy has a `prompt_id`, a short fingerprint of every fixed text and
+setting it sends. The harness stores it in each result, so results made with
+different prompts are never mixed::
+
+    helpers.get_strategy("cot").prompt_id          # e.g. 'c0ffee1234'
+    helpers.get_strategy("loop", max_steps=5)      # a variant, with its own prompt_id
+
+The question sent is the problem's question plus one line saying the answer's
+form (`problem.answer_format`), the same for every strategy.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+import openai
+
+from helpers.loop import LAST_CALL, LOOP_SYSTEM_PROMPT, NEXT_STEP, RESEND, LoopState
+from helpers.parsing import ReasoningParseError
+from helpers.problems import Problem
+from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
+from helpers.reasoning import Usage
+from helpers.think import read_reply
+from helpers.transports import REPLAY_HEADER
+
+ANSWER_FORMAT_LINE = "Give the answer as {answer_format}."
+DIRECT_SYSTEM_PROMPT = (
+    "Reply with the final answer only: no steps, no explanation, no other words."
+)
+
+
+def question_for(problem: Problem) -> str:
+    """The user message every strategy sends: the question, then the answer's form."""
+    if not problem.answer_format:
+        return problem.question
+    return problem.question + "\n" + ANSWER_FORMAT_LINE.format(answer_format=problem.answer_format)
+
+
+class UnusableAnswer(Exception):
+    """The model replied, but the reply cannot be used as an answer (cut off,
+    unreadable, refused, or a loop that stopped without one). Counted as a failure
+    and kept: asking again would cost the same and likely give the same."""
+
+
+@dataclass
+class Answer:
+    """What a strategy got out of the model: its result and how many steps it showed."""
+
+    result: str
+    steps: int = 0
+
+
+@dataclass
+class Reply:
+    """One chat call's reply, reduced to what the strategies and the report need."""
+
+    text: str | None
+    finish_reason: str | None
+    refusal: str | None
+    usage: Usage | None
+    served_by: str | None
+    origin: str | None  # "hand-written" or "recorded" when replayed offline; None when live
+
+
+class ChatCaller:
+    """Makes the chat calls of one (problem, strategy, sample) and remembers their usage.
+
+    Works with an `AsyncOpenAI` client, or a sync `OpenAI` one (each call then runs
+    in a thread). A `pacer` (any object with `async wait()`) spaces calls out, and
+    `timeout` is passed to every request (the SDK retries timeouts, 429s and 5xx
+    errors `max_retries` times, honouring the server's Retry-After).
+    """
+
+    def __init__(
+        self,
+        client: openai.AsyncOpenAI | openai.OpenAI,
+        model: str,
+        *,
+        timeout: float | None = None,
+        pacer: Any = None,
+        options: Mapping[str, Any] | None = None,
+    ) -> None:
+        self.client = client
+        self.model = model
+        self.timeout = timeout
+        self.pacer = pacer
+        self.options = dict(options or {})
+        self.calls: list[Usage] = []
+        self.served_by: str | None = None
+        self.origin: str | None = None
+
+    async def __call__(self, messages: list[dict[str, Any]], **settings: Any) -> Reply:
+        if self.pacer is not None:
+            await self.pacer.wait()
+        # the caller's options win over the strategy's settings (None removes one)
+        request = {k: v for k, v in {**settings, **self.options}.items() if v is not None}
+        if self.timeout is not None:
+            request["timeout"] = self.timeout
+        create = self.client.chat.completions.with_raw_response.create
+        if isinstance(self.client, openai.AsyncOpenAI):
+            raw = await create(model=self.model, messages=messages, **request)
+        else:
+            raw = await asyncio.to_thread(create, model=self.model, messages=messages, **request)
+        completion = raw.parse()
+        choice = completion.choices[0]
+        usage = Usage.from_api(completion.usage)
+        if usage is not None:
+            self.calls.append(usage)
+        self.served_by = completion.model or self.served_by
+        self.origin = raw.headers.get(REPLAY_HEADER) or self.origin
+        message = choice.message
+        return Reply(
+            message.content, choice.finish_reason, message.refusal, usage,
+            completion.model, raw.headers.get(REPLAY_HEADER),
+        )
+
+
+Runner = Callable[..., Awaitable[Answer]]
+
+
+@dataclass(frozen=True)
+class Strategy:
+    """A named way of asking: its runner, the fixed texts it sends, and its settings.
+
+    Attributes:
+        name: the short name results are filed under ("direct", "cot", ...).
+        description: one line for tables and the notebook.
+        run: `async run(problem, chat, **settings) -> Answer`; raises `UnusableAnswer`
+            when the reply cannot be used, lets API errors through.
+        prompts: every fixed text the strategy sends (part of the fingerprint).
+        settings: keyword arguments for `run` (token caps, step cap, response format;
+            part of the fingerprint too).
+    """
+
+    name: str
+    description: str
+    run: Runner
+    prompts: tuple[str, ...] = ()
+    settings: Mapping[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
+
+    @property
+    def prompt_id(self) -> str:
+        """A 10-character fingerprint of the prompts and settings (not of the name)."""
+        return fingerprint({"prompts": list(self.prompts), "settings": dict(self.settings)})
+
+    async def answer(self, problem: Problem, chat: ChatCaller) -> Answer:
+        """Ask `problem` through `chat` the way this strategy does."""
+        return await self.run(problem, chat, **self.settings)
+
+    def with_settings(self, **changes: Any) -> Strategy:
+        """A copy with some settings changed (so with a new `prompt_id`)."""
+        unknown = set(changes) - set(self.settings)
+        if unknown:
+            known = ", ".join(sorted(self.settings)) or "none"
+            raise ValueError(
+                f"strategy {self.name!r} has no setting {', '.join(sorted(unknown))} "
+                f"(its settings: {known})"
+            )
+        return Strategy(
+            self.name, self.description, self.run, self.prompts, {**self.settings, **changes}
+        )
+
+
+def fingerprint(value: Any) -> str:
+    """A short, stable hash of any JSON-serialisable value."""
+    text = json.dumps(value, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:10]
+
+
+# ---- the three strategies ------------------------------------------------------------
+def _cut_off(max_tokens: Any) -> str:
+    return f"the reply stopped at max_tokens ({max_tokens}); allow more tokens"
+
+
+async def run_direct(problem: Problem, chat: ChatCaller, *, max_tokens: int | None) -> Answer:
+    """Answer only: the question, and a system prompt asking for nothing but the answer."""
+    messages = [
+        {"role": "system", "content": DIRECT_SYSTEM_PROMPT},
+        {"role": "user", "content": question_for(problem)},
+    ]
+    reply = await chat(messages, max_tokens=max_tokens)
+    if reply.refusal:
+        raise UnusableAnswer(f"the model refused: {reply.refusal}")
+    if reply.finish_reason == "length":
+        raise UnusableAnswer(_cut_off(max_tokens))
+    text = (reply.text or "").strip()
+    if not text:
+        raise UnusableAnswer("the reply was empty")
+    return Answer(result=text)
+
+
+async def run_cot(
+    problem: Problem,
+    chat: ChatCaller,
+    *,
+    max_tokens: int | None,
+    response_format: dict[str, Any] | None,
+) -> Answer:
+    """One call with the JSON step prompt, read with `think`'s rules (`read_reply`)."""
+    reply = await chat(
+        step_messages(question_for(problem)), max_tokens=max_tokens, response_format=response_format
+    )
+    try:
+        reasoning = read_reply(reply.text, reply.finish_reason, reply.refusal, max_tokens)
+    except ReasoningParseError as problem_reading:
+        raise UnusableAnswer(str(problem_reading)) from None
+    return Answer(result=reasoning.result, steps=len(reasoning.steps))
+
+
+async def run_loop(
+    problem: Problem,
+    chat: ChatCaller,
+    *,
+    max_steps: int,
+    max_tokens: int | None,
+    response_format: dict[str, Any] | None,
+) -> Answer:
+    """The per-step loop: `helpers.loop.LoopState` decides, one call per step."""
+    state = LoopState(question_for(problem), LOOP_SYSTEM_PROMPT, max_steps)
+    while not state.done:
+        reply = await chat(
+            state.request(), max_tokens=max_tokens, response_format=response_format
+        )
+        state.receive(reply.text, reply.finish_reason)
+    if state.result is None:
+        raise UnusableAnswer(state.warning or "the loop stopped without an answer")
+    return Answer(result=state.result, steps=len(state.steps))
+
+
+STRATEGIES: dict[str, Strategy] = {
+    "direct": Strategy(
+        "direct",
+        "answer only, one call",
+        run_direct,
+        prompts=(DIRECT_SYSTEM_PROMPT, ANSWER_FORMAT_LINE),
+        settings={"max_tokens": 100},
+    ),
+    "cot": Strategy(
+        "cot",
+        "JSON steps then the result, one call (as helpers.think)",
+        run_cot,
+        prompts=(STEPS_SYSTEM_PROMPT, ANSWER_FORMAT_LINE),
+        settings={"max_tokens": 1000, "response_format": JSON_MODE},
+    ),
+    "loop": Strategy(
+        "loop",
+        "one call per step until a final answer (as helpers.step_loop)",
+        run_loop,
+        prompts=(LOOP_SYSTEM_PROMPT, NEXT_STEP, LAST_CALL, RESEND, ANSWER_FORMAT_LINE),
+        settings={"max_steps": 8, "max_tokens": 300, "response_format": JSON_MODE},
+    ),
+}
+
+
+def get_strategy(strategy: str | Strategy, **changes: Any) -> Strategy:
+    """A strategy by name ("direct", "cot", "loop"), optionally with settings changed.
+
+    For reasoning models (o-series, gpt-5), which refuse `max_tokens`, pass
+    `max_tokens=None` and, if you want a cap, `max_completion_tokens` via
+    `evaluate(..., max_completion_tokens=...)`.
+    """
+    if isinstance(strategy, Strategy):
+        chosen = strategy
+    elif strategy in STRATEGIES:
+        chosen = STRATEGIES[strategy]
+    else:
+        known = ", ".join(STRATEGIES)
+        raise ValueError(f"unknown strategy {strategy!r} (known: {known}, or pass a Strategy)")
+    return chosen.with_settings(**changes) if changes else chosen
