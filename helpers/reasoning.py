@@ -111,6 +111,11 @@ class Reasoning:
     def __len__(self) -> int:
         return len(self.steps)
 
+    def __repr__(self) -> str:
+        # Short and stable (no timings), since notebooks display it.
+        state = "" if self.complete else ", incomplete"
+        return f"Reasoning({len(self.steps)} steps, result={self.result!r}{state})"
+
     # ---- plain text -------------------------------------------------------------
     def to_text(self) -> str:
         """The answer as plain text: numbered steps, then the result."""

@@ -79,8 +79,9 @@ def warning_lines(reasoning: Reasoning) -> list[str]:
     if reasoning.finish_reason == "length":
         lines.append("Cut off: the model hit its token limit before it finished.")
     if not reasoning.complete:
-        lines.append("No final answer: the reply stopped before the model gave one.")
-    if reasoning.repairs:
+        lines.append("No final answer was given.")
+    already_said = any("repaired" in warning.lower() for warning in reasoning.warnings)
+    if reasoning.repairs and not already_said:
         lines.append(
             "Repaired: the reply was not clean JSON. Fixes: " + "; ".join(reasoning.repairs)
         )

@@ -34,13 +34,43 @@ def notebook_paths(names: list[str]) -> list[Path]:
     return sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))
 
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def merge_streams(outputs: list) -> list:
+    """Join consecutive stdout (or stderr) pieces into one output, as a reader sees them."""
+    merged: list = []
+    for output in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            output.output_type == "stream"
+            and previous is not None
+            and previous.output_type == "stream"
+            and previous.name == output.name
+        ):
+            previous.text += output.text
+        else:
+            merged.append(output)
+    return merged
+
+
 def tidy(notebook: nbformat.NotebookNode) -> None:
-    """Remove what differs between machines or runs and is not part of the lesson."""
+    """Remove what differs between machines or runs and is not part of the lesson.
+
+    Widget views are saved without their random model ids (widget state is not
+    saved either), so a saved notebook shows each widget's plain-text form until
+    it is run again.
+    """
     notebook.metadata.pop("widgets", None)
     notebook.metadata["language_info"] = {"name": "python", "pygments_lexer": "ipython3"}
     for cell in notebook.cells:
         cell.metadata.pop("execution", None)
         cell.metadata.pop("ExecuteTime", None)
+        if cell.cell_type != "code":
+            continue
+        for output in cell.outputs:
+            output.get("data", {}).pop(WIDGET_VIEW, None)
+        cell.outputs = merge_streams(cell.outputs)
 
 
 def machine_paths(notebook: nbformat.NotebookNode) -> list[str]:

@@ -161,7 +161,7 @@ def test_unfinished_step_and_cut_off_reasoning() -> None:
     text = reasoning.to_text()
     assert "Step 2: half writ" in text and "Result: (not given)" in text
     assert "Warning: Cut off: the model hit its token limit before it finished." in text
-    assert "Warning: No final answer: the reply stopped before the model gave one." in text
+    assert "Warning: No final answer was given." in text
 
 
 def test_unfinished_step_object_keeps_its_title() -> None:

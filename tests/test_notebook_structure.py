@@ -83,6 +83,10 @@ def test_saved_from_a_fresh_offline_run(path):
         for output in cell.outputs:
             assert output.output_type != "error", f"a saved error: {output.get('ename')}"
     assert "widgets" not in notebook.metadata, "strip saved widget state"
+    for cell in code(notebook):
+        for output in cell.outputs:
+            assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {}), \
+                "a saved widget view carries a random model id"
     assert notebook.metadata["kernelspec"]["name"] == "python3"
 
 
