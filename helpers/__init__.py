@@ -28,7 +28,8 @@ from helpers.client import (
 )
 from helpers.config import ConfigurationError, default_model, resolve_mode
 from helpers.errors import explain_error
-from helpers.eval_report import Report
+from helpers.eval_batch import batch_requests, batch_results, write_batch_file
+from helpers.eval_report import Report, build_report
 from helpers.eval_store import read_results
 from helpers.eval_strategies import Strategy, get_strategy
 from helpers.evaluate import evaluate, evaluate_async
@@ -129,6 +130,9 @@ __all__ = [
     "api_key",
     "ask_for_key",
     "assistant_message",
+    "batch_requests",
+    "batch_results",
+    "build_report",
     "calculator",
     "call_tool",
     "check_answer",
@@ -191,4 +195,5 @@ __all__ = [
     "tool_schemas",
     "use_local_server",
     "wilson_interval",
+    "write_batch_file",
 ]

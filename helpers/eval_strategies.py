@@ -26,7 +26,7 @@ import asyncio
 import hashlib
 import json
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Any
 
@@ -147,6 +147,8 @@ class Strategy:
         prompts: every fixed text the strategy sends (part of the fingerprint).
         settings: keyword arguments for `run` (token caps, step cap, response format;
             part of the fingerprint too).
+        messages, read: for strategies of one call, the request and the reading rule on
+            their own, so the same problems can also go through the Batch API.
     """
 
     name: str
@@ -154,6 +156,8 @@ class Strategy:
     run: Runner
     prompts: tuple[str, ...] = ()
     settings: Mapping[str, Any] = field(default_factory=dict)
+    messages: Callable[[Problem], list[dict[str, Any]]] | None = None
+    read: Callable[..., Answer] | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "settings", MappingProxyType(dict(self.settings)))
@@ -176,9 +180,7 @@ class Strategy:
                 f"strategy {self.name!r} has no setting {', '.join(sorted(unknown))} "
                 f"(its settings: {known})"
             )
-        return Strategy(
-            self.name, self.description, self.run, self.prompts, {**self.settings, **changes}
-        )
+        return replace(self, settings={**self.settings, **changes})
 
 
 def fingerprint(value: Any) -> str:
@@ -192,13 +194,16 @@ def _cut_off(max_tokens: Any) -> str:
     return f"the reply stopped at max_tokens ({max_tokens}); allow more tokens"
 
 
-async def run_direct(problem: Problem, chat: ChatCaller, *, max_tokens: int | None) -> Answer:
-    """Answer only: the question, and a system prompt asking for nothing but the answer."""
-    messages = [
+def direct_messages(problem: Problem) -> list[dict[str, Any]]:
+    """The "direct" request: a system prompt asking for the answer only, then the question."""
+    return [
         {"role": "system", "content": DIRECT_SYSTEM_PROMPT},
         {"role": "user", "content": question_for(problem)},
     ]
-    reply = await chat(messages, max_tokens=max_tokens)
+
+
+def read_direct(reply: Reply, *, max_tokens: int | None = None, **_: Any) -> Answer:
+    """The "direct" reading rule: the reply's text, unless it is empty, cut off or a refusal."""
     if reply.refusal:
         raise UnusableAnswer(f"the model refused: {reply.refusal}")
     if reply.finish_reason == "length":
@@ -209,22 +214,28 @@ async def run_direct(problem: Problem, chat: ChatCaller, *, max_tokens: int | No
     return Answer(result=text)
 
 
-async def run_cot(
-    problem: Problem,
-    chat: ChatCaller,
-    *,
-    max_tokens: int | None,
-    response_format: dict[str, Any] | None,
-) -> Answer:
-    """One call with the JSON step prompt, read with `think`'s rules (`read_reply`)."""
-    reply = await chat(
-        step_messages(question_for(problem)), max_tokens=max_tokens, response_format=response_format
-    )
+def cot_messages(problem: Problem) -> list[dict[str, Any]]:
+    """The "cot" request: the JSON step prompt of notebook 02, then the question."""
+    return step_messages(question_for(problem))
+
+
+def read_cot(reply: Reply, *, max_tokens: int | None = None, **_: Any) -> Answer:
+    """The "cot" reading rule: `think`'s own (`read_reply`)."""
     try:
         reasoning = read_reply(reply.text, reply.finish_reason, reply.refusal, max_tokens)
     except ReasoningParseError as problem_reading:
         raise UnusableAnswer(str(problem_reading)) from None
     return Answer(result=reasoning.result, steps=len(reasoning.steps))
+
+
+async def run_direct(problem: Problem, chat: ChatCaller, **settings: Any) -> Answer:
+    """Answer only: one call, read with `read_direct`."""
+    return read_direct(await chat(direct_messages(problem), **settings), **settings)
+
+
+async def run_cot(problem: Problem, chat: ChatCaller, **settings: Any) -> Answer:
+    """One call with the JSON step prompt (JSON mode), read with `think`'s rules."""
+    return read_cot(await chat(cot_messages(problem), **settings), **settings)
 
 
 async def run_loop(
@@ -254,6 +265,8 @@ STRATEGIES: dict[str, Strategy] = {
         run_direct,
         prompts=(DIRECT_SYSTEM_PROMPT, ANSWER_FORMAT_LINE),
         settings={"max_tokens": 100},
+        messages=direct_messages,
+        read=read_direct,
     ),
     "cot": Strategy(
         "cot",
@@ -261,6 +274,8 @@ STRATEGIES: dict[str, Strategy] = {
         run_cot,
         prompts=(STEPS_SYSTEM_PROMPT, ANSWER_FORMAT_LINE),
         settings={"max_tokens": 1000, "response_format": JSON_MODE},
+        messages=cot_messages,
+        read=read_cot,
     ),
     "loop": Strategy(
         "loop",

@@ -50,7 +50,13 @@ from helpers.eval_pacing import RequestPacer
 from helpers.eval_progress import Progress, make_progress
 from helpers.eval_report import Report, RunSummary, build_report
 from helpers.eval_store import ResultsFileError, ResultStore, result_key
-from helpers.eval_strategies import ChatCaller, Strategy, UnusableAnswer, get_strategy
+from helpers.eval_strategies import (
+    Answer,
+    ChatCaller,
+    Strategy,
+    UnusableAnswer,
+    get_strategy,
+)
 from helpers.problems import Problem
 from helpers.reasoning import Usage
 from helpers.recording_files import RecordingNotFoundError
@@ -197,14 +203,56 @@ def _check_same_setup(store: ResultStore, run: _Run) -> None:
             )
 
 
+def make_row(
+    problem: Problem,
+    strategy: Strategy,
+    sample: int,
+    *,
+    model: str,
+    options: dict[str, Any],
+    answer: Answer | None,
+    error: str | None = None,
+    error_kind: str | None = None,
+    calls: Sequence[Usage] = (),
+    latency: float | None = None,
+    served_by: str | None = None,
+    origin: str | None = None,
+) -> dict[str, Any]:
+    """One result as it is stored: what was asked, what came back, what it cost."""
+    usage = sum(calls) if calls else Usage(calls=0)
+    result = answer.result if answer is not None else None
+    return {
+        "problem_id": problem.id,
+        "strategy": strategy.name,
+        "sample": sample,
+        "prompt_id": strategy.prompt_id,
+        "model": model,
+        "options": options,
+        "family": problem.family,
+        "question": problem.question,
+        "answer": problem.answer,
+        "result": result,
+        "correct": result is not None and problem.check(result),
+        "error": error,
+        "error_kind": error_kind,
+        "steps": answer.steps if answer is not None else 0,
+        "calls": len(calls),
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "latency": None if latency is None else round(latency, 4),
+        "served_by": served_by,
+        "origin": origin,
+    }
+
+
 async def _ask(job: Job, run: _Run, client: Any, pacer: RequestPacer | None) -> dict[str, Any]:
     """Run one job and return its result row (failures included)."""
     chat = ChatCaller(client, run.model, timeout=run.timeout, pacer=pacer, options=run.options)
     started = time.perf_counter()
-    result, steps, error, kind = None, 0, None, None
+    answer, error, kind = None, None, None
     try:
         answer = await job.strategy.answer(job.problem, chat)
-        result, steps = answer.result, answer.steps
     except UnusableAnswer as unusable:
         error, kind = str(unusable), "answer"
     except openai.OpenAIError as failed:
@@ -213,30 +261,11 @@ async def _ask(job: Job, run: _Run, client: Any, pacer: RequestPacer | None) -> 
                 failed.add_note(explain_error(failed))
             raise
         error, kind = f"{type(failed).__name__}: {explain_error(failed)}", "call"
-    usage = sum(chat.calls) if chat.calls else Usage(calls=0)
-    return {
-        "problem_id": job.problem.id,
-        "strategy": job.strategy.name,
-        "sample": job.sample,
-        "prompt_id": job.strategy.prompt_id,
-        "model": run.model,
-        "options": run.options,
-        "family": job.problem.family,
-        "question": job.problem.question,
-        "answer": job.problem.answer,
-        "result": result,
-        "correct": result is not None and job.problem.check(result),
-        "error": error,
-        "error_kind": kind,
-        "steps": steps,
-        "calls": len(chat.calls),
-        "prompt_tokens": usage.prompt_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "reasoning_tokens": usage.reasoning_tokens,
-        "latency": round(time.perf_counter() - started, 4),
-        "served_by": chat.served_by,
-        "origin": chat.origin,
-    }
+    return make_row(
+        job.problem, job.strategy, job.sample, model=run.model, options=run.options,
+        answer=answer, error=error, error_kind=kind, calls=chat.calls,
+        latency=time.perf_counter() - started, served_by=chat.served_by, origin=chat.origin,
+    )
 
 
 async def _evaluate(run: _Run, progress: Progress) -> Report:

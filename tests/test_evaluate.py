@@ -205,7 +205,8 @@ def test_unusable_replies_are_failures_that_are_not_asked_again(tmp_path):
         assert len(server.requests) == asked
     rows = read_results(path)
     assert all(r["error_kind"] == "answer" and not r["correct"] for r in rows)
-    assert "max_tokens" in rows[0]["error"]
+    assert all("max_tokens" in r["error"] for r in rows if r["strategy"] == "direct")
+    assert all("No JSON" in r["error"] for r in rows if r["strategy"] == "cot")
     assert report.row("cot").failed == 6 and report.row("cot").accuracy == 0
 
 

@@ -16,6 +16,7 @@ from helpers.exercises.nb03 import check_03_1, check_03_2, check_03_3
 from helpers.exercises.nb04 import check_04_1, check_04_2, check_04_3
 from helpers.exercises.nb05 import check_05_1, check_05_2, check_05_3
 from helpers.exercises.nb06 import check_06_1, check_06_2, check_06_3
+from helpers.exercises.nb07 import check_07_1, check_07_2, check_07_3
 
 __all__ = [
     "HINTS",
@@ -40,5 +41,8 @@ __all__ = [
     "check_06_1",
     "check_06_2",
     "check_06_3",
+    "check_07_1",
+    "check_07_2",
+    "check_07_3",
     "hint",
 ]
