@@ -37,25 +37,42 @@ class Progress:
         """The run ended; show `summary`."""
 
 
-class WidgetProgress(Progress):
-    """An `IntProgress` bar and a `Label`, displayed when the run starts."""
+def _progress_box(children: list[Any]) -> Any:
+    """An HBox whose plain-text form reads well in a saved notebook."""
+    import ipywidgets as widgets
 
-    def __init__(self) -> None:
+    class ProgressBox(widgets.HBox):
+        def __repr__(self) -> str:
+            return "[progress bar of the evaluation: live while the cell runs]"
+
+    return ProgressBox(children)
+
+
+class WidgetProgress(Progress):
+    """An `IntProgress` bar and a `Label` in a notebook.
+
+    It is displayed as soon as it is made (`display=True`), so that it appears
+    under the cell that started the run even when the run goes on in a thread.
+    """
+
+    def __init__(self, display: bool = False) -> None:
         import ipywidgets as widgets
 
         self.bar = widgets.IntProgress(value=0, min=0, max=1, bar_style="info")
-        self.label = widgets.Label(value="")
-        self.box = widgets.HBox([self.bar, self.label])
+        self.bar.style.description_width = "initial"
+        self.label = widgets.Label(value="starting")
+        self.box = _progress_box([self.bar, self.label])
         self._lock = threading.Lock()
+        if display:
+            from IPython.display import display as show
+
+            show(self.box)
 
     def start(self, total: int, done: int, title: str) -> None:
-        from IPython.display import display
-
         self.bar.max = max(total, 1)
         self.bar.value = done
         self.bar.description = title
         self.label.value = f"{done} of {total} done"
-        display(self.box)
 
     def advance(self, note: str = "") -> None:
         with self._lock:
@@ -110,4 +127,4 @@ def make_progress(progress: bool | Progress | Any) -> Progress:
         return progress
     if not progress:
         return Progress()
-    return WidgetProgress() if in_notebook() else TextProgress()
+    return WidgetProgress(display=True) if in_notebook() else TextProgress()

@@ -34,8 +34,8 @@ from helpers.problems import Problem
 from helpers.stats import format_interval, mean, paired_sign_test, percentile, wilson_interval
 
 HANDWRITTEN_NOTE = (
-    "These results replay answers HAND-WRITTEN for the offline course: they show how the "
-    "method works and are not a measurement of any model."
+    "replay answers HAND-WRITTEN for the offline course (no model wrote them): these numbers "
+    "show how the method works and are not a measurement of any model."
 )
 RECORDED_NOTE = "These results replay answers recorded earlier from a real model."
 FAILED_NOTE = (
@@ -127,9 +127,13 @@ class Comparison:
         return str(self)
 
 
-@dataclass
+@dataclass(repr=False)
 class Report:
-    """The numbers of an evaluation, one row per strategy, plus what they rest on."""
+    """The numbers of an evaluation, one row per strategy, plus what they rest on.
+
+    `print(report)` or `report` in a notebook shows the table; `report.rows` holds the
+    numbers (`StrategyRow`), `report.results` the result rows they were made from.
+    """
 
     rows: list[StrategyRow]
     results: list[dict[str, Any]] = field(repr=False, default_factory=list)
@@ -173,7 +177,7 @@ class Report:
         origins = self.origins
         if origins.get("hand-written"):
             share = f"{origins['hand-written']} of {len(self.results)}"
-            notes.append(f"{share} results: {HANDWRITTEN_NOTE}")
+            notes.append(f"{share} results {HANDWRITTEN_NOTE}")
         elif origins.get("recorded"):
             notes.append(RECORDED_NOTE)
         return notes
@@ -220,6 +224,9 @@ class Report:
     def __str__(self) -> str:
         return self.to_text()
 
+    def __repr__(self) -> str:
+        return self.to_text()
+
     def _repr_html_(self) -> str:
         head = "".join(f'<th style="{_CELL_STYLE}">{html.escape(h)}</th>' for h in self.HEADERS)
         body = "".join(
@@ -256,7 +263,7 @@ class Report:
     def by_family(self) -> Breakdown:
         """Right out of n, with intervals, for each problem family and strategy."""
         strategies = [row.strategy for row in self.rows]
-        families = sorted({r.get("family", "?") for r in self.results})
+        families = list(dict.fromkeys(r.get("family", "?") for r in self.results))
         cells: dict[tuple[str, str], tuple[int, int]] = {}
         for family in families:
             for strategy in strategies:
@@ -312,7 +319,7 @@ class Report:
         return figure
 
 
-@dataclass
+@dataclass(repr=False)
 class Breakdown:
     """Right out of n per (family, strategy), as text or an HTML table."""
 
@@ -340,6 +347,9 @@ class Breakdown:
         )
 
     def __str__(self) -> str:
+        return self.to_text()
+
+    def __repr__(self) -> str:
         return self.to_text()
 
     def _repr_html_(self) -> str:
