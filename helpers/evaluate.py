@@ -382,9 +382,10 @@ def evaluate(
         strategies: names ("direct", "cot", "loop") or `Strategy` objects
             (`helpers.get_strategy("loop", max_steps=5)`).
         client: an `openai.AsyncOpenAI` (`helpers.get_async_client()`) or `openai.OpenAI`;
-            by default one is made for the current mode. In a notebook, pass your own
-            async client to `evaluate_async` rather than here (this runs in a thread
-            with its own event loop).
+            by default one is made for the current mode. `evaluate` runs on an event
+            loop of its own (in a helper thread), so an async client given here should
+            not also be awaited elsewhere: its connections belong to one loop. In a
+            notebook, `await evaluate_async(...)` uses the notebook's own loop instead.
         model: the model name (default: `helpers.default_model()`).
         concurrency: how many problems are in flight at once.
         results_path: a JSONL file to keep every result in, and to resume from.

@@ -331,3 +331,76 @@ def test_the_widget_progress_bar_keeps_its_state_in_values(tmp_path):
         run(server, tmp_path / "r.jsonl", strategies=("direct",), limit=4, progress=bar)
     assert (bar.bar.value, bar.bar.max) == (4, 4)
     assert bar.label.value.startswith("4 new results")
+
+
+def test_stopping_the_cell_cancels_the_run_and_keeps_what_was_done(tmp_path):
+    import _thread
+
+    path = tmp_path / "results.jsonl"
+    problems = make_problems("letters", 30)
+    with StubServer(lambda request: answering(request, delay=0.1)) as server:
+        threading.Timer(0.35, _thread.interrupt_main).start()  # the learner presses stop
+        started = time.perf_counter()
+        with pytest.raises(KeyboardInterrupt):
+            run(server, path, problems=problems, strategies=("direct",), concurrency=2)
+        assert time.perf_counter() - started < 2  # the calls in flight were cancelled
+        saved = len(read_results(path))
+        assert 0 < saved < 30
+        report = run(server, path, problems=problems, strategies=("direct",))  # lock released
+    assert report.run.reused == saved and report.run.new == 30 - saved
+    keys = keys_in(path)
+    assert len(keys) == 30 and set(keys.values()) == {1}
+
+
+def test_the_terminal_command_runs_against_a_server(tmp_path, monkeypatch, capsys):
+    from helpers.eval_cli import main
+
+    with StubServer(answering) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("HOMEMADE_O1_MODE", "live")
+        path = tmp_path / "cli.jsonl"
+        code = main(["--families", "letters", "--n", "4", "--strategies", "direct,cot",
+                     "--results", str(path), "--quiet", "--plot", str(tmp_path / "p.png")])
+    printed = capsys.readouterr().out
+    assert code == 0 and "Mode: LIVE" in printed
+    assert "4/4" in printed and "cot vs direct on the same 4 problems" in printed
+    assert len(keys_in(path)) == 8 and (tmp_path / "p.png").exists()
+
+
+def test_the_terminal_command_explains_a_failure_in_one_line(tmp_path, monkeypatch, capsys):
+    from helpers.eval_cli import main
+
+    with StubServer(lambda r: JsonReply(error_body("bad key", "invalid_request_error"), 401)) as s:
+        monkeypatch.setenv("OPENAI_BASE_URL", s.url)
+        monkeypatch.setenv("HOMEMADE_O1_MODE", "live")
+        code = main(["--n", "2", "--results", str(tmp_path / "r.jsonl"), "--quiet"])
+    assert code == 1
+    assert "Stopped: The server refused the key (401)" in capsys.readouterr().err
+
+
+@pytest.fixture
+def offline(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path / "recordings"))
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "offline")
+    return tmp_path / "recordings"
+
+
+def test_offline_replay_is_marked_and_its_latency_left_out(offline, tmp_path):
+    from helpers.eval_strategies import direct_messages
+    from helpers.recording_files import build_recording, write_recording
+
+    for problem in PROBLEMS[:2]:
+        body = {"model": "gpt-4o-mini", "messages": direct_messages(problem), "max_tokens": 100}
+        response = {"status": 200, "body": chat_completion(body, problem.answer)}
+        write_recording(offline, build_recording(
+            method="POST", endpoint="chat/completions", body=body, response=response,
+            origin="hand-written", note="hand-written test"))
+    report = evaluate(PROBLEMS[:2], ("direct",), results_path=tmp_path / "r.jsonl",
+                      progress=False)
+    rows = read_results(tmp_path / "r.jsonl")
+    assert {r["origin"] for r in rows} == {"hand-written"}
+    assert report.row("direct").correct == 2 and report.row("direct").latency_p50 is None
+    assert "HAND-WRITTEN" in report.to_text()
+    with pytest.raises(openai.OpenAIError, match="no recorded answer"):  # stops, with advice
+        evaluate(PROBLEMS[:3], ("direct",), results_path=tmp_path / "r.jsonl", progress=False)
+    assert len(read_results(tmp_path / "r.jsonl")) == 2
