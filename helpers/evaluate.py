@@ -273,16 +273,18 @@ async def _evaluate(run: _Run, progress: Progress) -> Report:
     planned = {job.key for job in jobs}
     with ResultStore(run.results_path) as store:
         _check_same_setup(store, run)
-        retried = 0
-        if run.retry_failed_calls:
-            retried = store.forget(
+        failed_calls: set[tuple[str, str, int]] = set()
+        if run.retry_failed_calls:  # a call that failed earlier is asked again...
+            failed_calls = {
                 result_key(r) for r in store.rows
                 if r.get("error_kind") == "call" and result_key(r) in planned
-            )
-        todo = [job for job in jobs if job.key not in store.keys]
-        reused = len(jobs) - len(todo)
+            }
+        todo = [job for job in jobs if job.key not in store.keys or job.key in failed_calls]
         if run.limit is not None:
             todo = todo[: run.limit]
+        # ...and its old failure leaves the file just before (only if it is asked now)
+        retried = store.forget(job.key for job in todo if job.key in failed_calls)
+        reused = len(store.keys & planned)
         summary = RunSummary(planned=len(jobs), reused=reused, new=0, retried=retried,
                              not_run=len(jobs) - reused - len(todo))
         names = ", ".join(s.name for s in run.strategies)

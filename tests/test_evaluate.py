@@ -404,3 +404,16 @@ def test_offline_replay_is_marked_and_its_latency_left_out(offline, tmp_path):
     with pytest.raises(openai.OpenAIError, match="no recorded answer"):  # stops, with advice
         evaluate(PROBLEMS[:3], ("direct",), results_path=tmp_path / "r.jsonl", progress=False)
     assert len(read_results(tmp_path / "r.jsonl")) == 2
+
+
+def test_a_limited_rerun_only_clears_the_failures_it_asks_again(tmp_path):
+    path = tmp_path / "results.jsonl"
+    with StubServer(lambda r: JsonReply(error_body("overloaded", "server_error"), 503)) as down:
+        run(down, path, strategies=("direct",), client=client_for(down, max_retries=0))
+    assert all(r["error_kind"] == "call" for r in read_results(path))
+    with StubServer(answering) as server:
+        report = run(server, path, strategies=("direct",), limit=2)
+        assert len(server.requests) == 2
+    rows = read_results(path)
+    assert len(rows) == 6 and sum(r["error_kind"] == "call" for r in rows) == 4
+    assert (report.run.retried, report.run.new, report.run.reused) == (2, 2, 4)
