@@ -44,7 +44,7 @@ from typing import Any
 import openai
 
 from helpers.client import drafts_dir, get_async_client
-from helpers.config import ConfigurationError, default_model
+from helpers.config import ConfigurationError, default_model, resolve_mode
 from helpers.errors import explain_error
 from helpers.eval_pacing import RequestPacer
 from helpers.eval_progress import Progress, make_progress
@@ -180,6 +180,7 @@ def _client_for(run: _Run) -> tuple[Any, bool]:
 def _check_same_setup(store: ResultStore, run: _Run) -> None:
     """Refuse to mix results made with another prompt, model or options into this file."""
     expected = {s.name: s.prompt_id for s in run.strategies}
+    calls_a_server = run.client is None and resolve_mode() != "offline"
     for row in store.rows:
         name = row.get("strategy")
         if name not in expected:
@@ -194,6 +195,8 @@ def _check_same_setup(store: ResultStore, run: _Run) -> None:
             differences.append(f"the model ({row.get('model')} there, {run.model} now)")
         if (row.get("options") or {}) != run.options:
             differences.append(f"the options ({row.get('options') or {}} there, {run.options} now)")
+        if row.get("origin") and calls_a_server:
+            differences.append("where answers come from (replayed offline there, live now)")
         if differences:
             where = store.path.name if store.path else "the results"
             raise ResultsFileError(

@@ -417,3 +417,18 @@ def test_a_limited_rerun_only_clears_the_failures_it_asks_again(tmp_path):
     rows = read_results(path)
     assert len(rows) == 6 and sum(r["error_kind"] == "call" for r in rows) == 4
     assert (report.run.retried, report.run.new, report.run.reused) == (2, 2, 4)
+
+
+def test_a_live_run_never_resumes_from_replayed_answers(tmp_path, monkeypatch):
+    path = tmp_path / "results.jsonl"
+    replayed = {"problem_id": PROBLEMS[0].id, "strategy": "direct", "sample": 0,
+                "prompt_id": get_strategy("direct").prompt_id, "model": "gpt-4o-mini",
+                "options": {}, "result": "3", "correct": True, "error": None,
+                "error_kind": None, "origin": "hand-written"}
+    path.write_text(json.dumps(replayed) + "\n", encoding="utf-8")
+    with StubServer(answering) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        monkeypatch.setenv("HOMEMADE_O1_MODE", "live")
+        with pytest.raises(ResultsFileError, match="replayed offline"):
+            evaluate(PROBLEMS, ("direct",), results_path=path, progress=False)
+        assert not server.requests
