@@ -17,10 +17,10 @@ from pathlib import Path
 import openai
 import pytest
 
-from helpers.eval_progress import TextProgress, WidgetProgress
-from helpers.eval_store import ResultsFileError, read_results, result_key
-from helpers.eval_strategies import DIRECT_SYSTEM_PROMPT, get_strategy, question_for
-from helpers.evaluate import evaluate, evaluate_async
+from helpers.evaluation.harness import evaluate, evaluate_async
+from helpers.evaluation.progress import TextProgress, WidgetProgress
+from helpers.evaluation.store import ResultsFileError, read_results, result_key
+from helpers.evaluation.strategies import DIRECT_SYSTEM_PROMPT, get_strategy, question_for
 from helpers.loop import LOOP_SYSTEM_PROMPT
 from helpers.problems import make_problems
 from helpers.recording_files import last_user_message
@@ -115,7 +115,7 @@ def test_a_killed_process_resumes_without_losing_or_duplicating(tmp_path):
     script = (
         "import sys, openai\n"
         "from helpers.problems import make_problems\n"
-        "from helpers.evaluate import evaluate\n"
+        "from helpers.evaluation.harness import evaluate\n"
         "client = openai.AsyncOpenAI(base_url=sys.argv[1], api_key='t', max_retries=3)\n"
         "evaluate(make_problems('letters', 40), ('direct',), client=client,\n"
         "         results_path=sys.argv[2], concurrency=4, progress=False)\n"
@@ -353,7 +353,7 @@ def test_stopping_the_cell_cancels_the_run_and_keeps_what_was_done(tmp_path):
 
 
 def test_the_terminal_command_runs_against_a_server(tmp_path, monkeypatch, capsys):
-    from helpers.eval_cli import main
+    from helpers.evaluation.cli import main
 
     with StubServer(answering) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
@@ -368,7 +368,7 @@ def test_the_terminal_command_runs_against_a_server(tmp_path, monkeypatch, capsy
 
 
 def test_the_terminal_command_explains_a_failure_in_one_line(tmp_path, monkeypatch, capsys):
-    from helpers.eval_cli import main
+    from helpers.evaluation.cli import main
 
     with StubServer(lambda r: JsonReply(error_body("bad key", "invalid_request_error"), 401)) as s:
         monkeypatch.setenv("OPENAI_BASE_URL", s.url)
@@ -386,7 +386,7 @@ def offline(tmp_path, monkeypatch):
 
 
 def test_offline_replay_is_marked_and_its_latency_left_out(offline, tmp_path):
-    from helpers.eval_strategies import direct_messages
+    from helpers.evaluation.strategies import direct_messages
     from helpers.recording_files import build_recording, write_recording
 
     for problem in PROBLEMS[:2]:

@@ -7,9 +7,9 @@ import json
 import openai
 import pytest
 
-from helpers.eval_batch import batch_requests, batch_results, write_batch_file
-from helpers.eval_report import build_report
-from helpers.evaluate import evaluate
+from helpers.evaluation.batch import batch_requests, batch_results, write_batch_file
+from helpers.evaluation.harness import evaluate
+from helpers.evaluation.report import build_report
 from helpers.problems import make_problems
 from helpers.wire import chat_completion
 from tests.support.server import JsonReply, StubServer

@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from helpers.eval_report import build_report
+from helpers.evaluation.report import build_report
 from helpers.prices import PRICES
 from helpers.problems import make_problems
 

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from helpers.eval_store import ResultsFileError, ResultStore, read_results, result_key
+from helpers.evaluation.store import ResultsFileError, ResultStore, read_results, result_key
 
 
 def result(problem, strategy="cot", sample=0, **extra):

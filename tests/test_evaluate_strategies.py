@@ -10,7 +10,7 @@ import time
 import openai
 import pytest
 
-from helpers.eval_strategies import (
+from helpers.evaluation.strategies import (
     ANSWER_FORMAT_LINE,
     DIRECT_SYSTEM_PROMPT,
     STRATEGIES,
@@ -24,7 +24,7 @@ from helpers.eval_strategies import (
 from helpers.loop import LAST_CALL, NEXT_STEP, RESEND, LoopState, step_loop
 from helpers.parsing import ReasoningParseError
 from helpers.problems import make_problems
-from helpers.think import read_reply
+from helpers.thinking import read_reply
 from helpers.wire import chat_completion
 from tests.support.server import JsonReply, StubServer, replies_in_order
 

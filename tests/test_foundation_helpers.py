@@ -169,3 +169,29 @@ def test_usage_adds_up():
     assert (total.prompt_tokens, total.completion_tokens, total.calls) == (30, 15, 2)
     assert "3 of them hidden reasoning" in total.describe()
     assert Usage.from_api({"prompt_tokens": 3, "completion_tokens": 4}).total_tokens == 7
+
+
+# ---- the package's lazy names ---------------------------------------------------------
+def test_every_public_name_loads_and_none_is_shadowed_by_a_module():
+    import importlib
+    import pkgutil
+
+    submodules = {info.name for info in pkgutil.iter_modules(helpers.__path__)}
+    for name in helpers.__all__:
+        value = getattr(helpers, name)
+        if name not in ("agents", "evaluation", "exercises", "parsing", "problems", "tools"):
+            assert name not in submodules, f"helpers.{name} is both a module and a name"
+            assert not isinstance(value, type(importlib)), f"helpers.{name} is a module"
+    assert "think" in dir(helpers)
+    with pytest.raises(AttributeError):
+        helpers.no_such_name  # noqa: B018
+
+
+def test_importing_helpers_loads_nothing_heavy():
+    import subprocess
+    import sys
+
+    heavy = "('openai', 'ipywidgets', 'matplotlib')"
+    code = f"import sys, helpers; print(sorted(m for m in {heavy} if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"

@@ -7,7 +7,7 @@ import json
 import openai
 import pytest
 
-from helpers.agent_tools import (
+from helpers.agents.native import (
     NOT_RUN,
     TOOL_AGENT_SYSTEM_PROMPT,
     assistant_message,

@@ -6,7 +6,7 @@ import openai
 import pytest
 
 from helpers import StepViewer
-from helpers.react_text import (
+from helpers.agents.text import (
     FORMAT_REMINDER,
     REACT_SYSTEM_PROMPT,
     ReactParseError,

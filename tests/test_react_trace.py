@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from helpers import StepViewer
-from helpers.react import AgentRun, AgentStep, action_key, cut_observation, stop_detail
+from helpers.agents.trace import AgentRun, AgentStep, action_key, cut_observation, stop_detail
 from helpers.reasoning import Usage
 
 XSS = '<img src=x onerror="window.__xss = 1">'

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from helpers.config import default_model
-from helpers.eval_strategies import Reply, Strategy, UnusableAnswer, get_strategy
-from helpers.evaluate import make_row
+from helpers.evaluation.harness import make_row
+from helpers.evaluation.strategies import Reply, Strategy, UnusableAnswer, get_strategy
 from helpers.problems import Problem
 from helpers.reasoning import Usage
 

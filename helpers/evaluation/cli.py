@@ -1,6 +1,6 @@
 """Run an evaluation from a terminal and print its report.
 
-    python -m helpers.eval_cli --families letters,dates --n 50 --strategies direct,cot,loop
+    python -m helpers.evaluation --families letters,dates --n 50 --strategies direct,cot,loop
 
 It uses the same mode as the notebooks: live when OPENAI_API_KEY or
 OPENAI_BASE_URL is set (or HOMEMADE_O1_MODE=live), offline otherwise, where
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from helpers.client import mode_summary
 from helpers.errors import explain_error
-from helpers.evaluate import evaluate
+from helpers.evaluation.harness import evaluate
 from helpers.problems import MIXED, PROBLEM_FAMILIES, make_problems
 
 
@@ -26,7 +26,7 @@ def _names(text: str) -> list[str]:
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="python -m helpers.eval_cli",
+        prog="python -m helpers.evaluation",
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )

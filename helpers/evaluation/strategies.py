@@ -37,7 +37,7 @@ from helpers.parsing import ReasoningParseError
 from helpers.problems import Problem
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Usage
-from helpers.think import read_reply
+from helpers.thinking import read_reply
 from helpers.transports import REPLAY_HEADER
 
 ANSWER_FORMAT_LINE = "Give the answer as {answer_format}."

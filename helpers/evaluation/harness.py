@@ -46,11 +46,11 @@ import openai
 from helpers.client import drafts_dir, get_async_client
 from helpers.config import ConfigurationError, default_model, resolve_mode
 from helpers.errors import explain_error
-from helpers.eval_pacing import RequestPacer
-from helpers.eval_progress import Progress, make_progress
-from helpers.eval_report import Report, RunSummary, build_report
-from helpers.eval_store import ResultsFileError, ResultStore, result_key
-from helpers.eval_strategies import (
+from helpers.evaluation.pacing import RequestPacer
+from helpers.evaluation.progress import Progress, make_progress
+from helpers.evaluation.report import Report, RunSummary, build_report
+from helpers.evaluation.store import ResultsFileError, ResultStore, result_key
+from helpers.evaluation.strategies import (
     Answer,
     ChatCaller,
     Strategy,

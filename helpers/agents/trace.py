@@ -1,8 +1,8 @@
 """The trace of an agent run: what it thought, which tools it called, what it saw.
 
 Both agent loops of notebook 06 return an `AgentRun`: the text-protocol ReAct
-loop (`helpers.run_react`, in `react_text.py`) and the native tool-calling loop
-(`helpers.run_tool_agent`, in `agent_tools.py`). An `AgentRun` prints as a
+loop (`helpers.run_react`, in `helpers/agents/text.py`) and the native tool-calling loop
+(`helpers.run_tool_agent`, in `helpers/agents/native.py`). An `AgentRun` prints as a
 readable trace, and `to_reasoning()` turns it into a `Reasoning` so that
 `StepViewer` can reveal it one step at a time:
 

@@ -27,11 +27,7 @@ from typing import Any
 
 import openai
 
-from helpers.client import get_client
-from helpers.config import default_model
-from helpers.errors import explain_error
-from helpers.parsing import strip_think_block
-from helpers.react import (
+from helpers.agents.trace import (
     MAX_OBSERVATION_CHARS,
     AgentRun,
     AgentStep,
@@ -40,6 +36,10 @@ from helpers.react import (
     cut_observation,
     stop_detail,
 )
+from helpers.client import get_client
+from helpers.config import default_model
+from helpers.errors import explain_error
+from helpers.parsing import strip_think_block
 from helpers.reasoning import Usage
 from helpers.tools import call_tool, default_tools, describe_tools
 
