@@ -15,9 +15,11 @@ import sys
 import time
 from dataclasses import dataclass
 
-from helpers.client import get_client, mode_summary
 from helpers.config import ConfigurationError, default_model, resolve_mode
-from helpers.errors import explain_error
+
+# helpers.client needs openai; it is imported inside the checks that use it, so a
+# missing package shows up as a FAIL line with a fix, not as a traceback.
+MISSING_PACKAGES_FIX = "install the packages first: pip install -r requirements.txt"
 
 PING_MESSAGES = [{"role": "user", "content": "Reply with the single word: pong"}]
 MIN_PYTHON = (3, 10)
@@ -49,8 +51,12 @@ def check_python() -> Check:
     version = ".".join(map(str, sys.version_info[:3]))
     if sys.version_info[:2] >= MIN_PYTHON:
         return Check("Python", "OK", version)
-    return Check("Python", "FAIL", f"{version} is too old",
-                 "install Python 3.10 or newer, then make a fresh environment")
+    return Check(
+        "Python",
+        "FAIL",
+        f"{version} is too old",
+        "install Python 3.10 or newer, then make a fresh environment",
+    )
 
 
 def check_package(module: str) -> Check:
@@ -72,14 +78,21 @@ def check_widget_frontend() -> Check:
     try:
         version = importlib.metadata.version("jupyterlab_widgets")
     except importlib.metadata.PackageNotFoundError:
-        return Check("widget front end", "WARN",
-                     "jupyterlab_widgets is not in this environment",
-                     "if the slider in 00_start_here does not show, run "
-                     "pip install jupyterlab_widgets where JupyterLab runs, then reload the page")
+        return Check(
+            "widget front end",
+            "WARN",
+            "jupyterlab_widgets is not in this environment",
+            "if the slider in 00_start_here does not show, run "
+            "pip install jupyterlab_widgets where JupyterLab runs, then reload the page",
+        )
     return Check("widget front end", "OK", f"jupyterlab_widgets {version} (JupyterLab 4 ready)")
 
 
 def check_mode() -> Check:
+    try:
+        from helpers.client import mode_summary
+    except ImportError as error:
+        return Check("mode", "FAIL", f"cannot load the client ({error})", MISSING_PACKAGES_FIX)
     try:
         return Check("mode", "OK", mode_summary())
     except ConfigurationError as error:
@@ -88,6 +101,13 @@ def check_mode() -> Check:
 
 def check_round_trip() -> Check:
     """Send one tiny request (to the model, or to the offline recordings)."""
+    try:
+        from helpers.client import get_client
+        from helpers.errors import explain_error
+    except ImportError as error:
+        return Check(
+            "round trip", "FAIL", f"cannot load the client ({error})", MISSING_PACKAGES_FIX
+        )
     try:
         client = get_client(timeout=30, max_retries=1)
         start = time.perf_counter()
@@ -100,8 +120,12 @@ def check_round_trip() -> Check:
     text = (reply.choices[0].message.content or "").strip()
     where = "the recordings" if resolve_mode() == "offline" else "the model"
     if "pong" not in text.lower():
-        return Check("round trip", "WARN", f"{where} answered {text!r}, not 'pong'",
-                     "the connection works; the model just did not follow the instruction")
+        return Check(
+            "round trip",
+            "WARN",
+            f"{where} answered {text!r}, not 'pong'",
+            "the connection works; the model just did not follow the instruction",
+        )
     return Check("round trip", "OK", f"{where} answered {text!r} in {seconds:.1f} s")
 
 
