@@ -42,8 +42,11 @@ notebooks: install
 record: install
 	$(BIN)/python scripts/run_notebooks.py --record
 
+# the speed targets: notebook run times, live step reveal, evaluation throughput and resume
 benchmark: install-dev
 	$(BIN)/python scripts/bench_notebooks.py
+	$(BIN)/python scripts/bench_live_reveal.py
+	$(BIN)/python scripts/bench_evaluate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
