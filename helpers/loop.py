@@ -17,7 +17,6 @@ cap, an unreadable or cut-off step, a repeated step) it returns a Reasoning with
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any
@@ -167,29 +166,6 @@ class LoopState:
         )
 
 
-class _ViewerFeed:
-    """Shows loop steps in a live StepViewer by feeding it the same JSON it reads from
-    a streamed one-call answer, so one viewer serves both."""
-
-    def __init__(self, viewer: Any) -> None:
-        self.viewer = viewer
-        self.count = 0
-        if viewer is not None:
-            viewer.start_live()
-            viewer.feed('{"steps": [')
-
-    def add(self, title: str | None, content: str) -> None:
-        if self.viewer is not None:
-            separator = ", " if self.count else ""
-            self.viewer.feed(separator + json.dumps({"title": title, "content": content}))
-        self.count += 1
-
-    def finish(self, reasoning: Reasoning) -> None:
-        if self.viewer is not None:
-            stopped = None if reasoning.complete else "; ".join(reasoning.warnings) or "stopped"
-            self.viewer.finish(reasoning, error=stopped)
-
-
 def step_loop(
     question: str,
     *,
@@ -225,7 +201,8 @@ def step_loop(
         options["response_format"] = response_format
     state = LoopState(question, system_prompt, max_steps)
     calls: list[Usage] = []
-    feed = _ViewerFeed(viewer)
+    if viewer is not None:
+        viewer.start_live()
     start = time.perf_counter()
     served_by, finish_reason = None, None
 
@@ -244,7 +221,8 @@ def step_loop(
             calls.append(Usage.from_api(reply.usage))
         step = state.receive(reply.choices[0].message.content, finish_reason)
         if step is not None:
-            feed.add(step["title"], step["content"])
+            if viewer is not None:
+                viewer.add_step(step["content"], step["title"])
             if on_step is not None:
                 on_step(len(state.steps), step["title"], step["content"])
 
@@ -252,5 +230,7 @@ def step_loop(
     reasoning.elapsed = time.perf_counter() - start
     reasoning.model = served_by or model
     reasoning.finish_reason = finish_reason
-    feed.finish(reasoning)
+    if viewer is not None:
+        stopped = None if reasoning.complete else "; ".join(reasoning.warnings) or "stopped"
+        viewer.finish(reasoning, error=stopped)
     return reasoning

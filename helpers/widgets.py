@@ -301,6 +301,22 @@ class StepViewer(widgets.VBox):
             self._render()
         return new_steps
 
+    def add_step(self, text: str, title: str | None = None) -> None:
+        """Show one more whole step in a live viewer.
+
+        For answers built one call at a time (the per-step loop, an agent's trace)
+        rather than streamed as text; end with `finish()` as usual.
+        """
+        if self._live is None:
+            raise RuntimeError("add_step() needs a live viewer: use StepViewer.live() first")
+        self._live.steps.append(str(text))
+        self._live.titles.append(title)
+        self._steps = list(self._live.steps)
+        self._titles = list(self._live.titles)
+        if self._follow:
+            self._revealed = len(self._steps)
+        self._render()
+
     def finish(
         self,
         reasoning: Reasoning | None = None,

@@ -214,26 +214,17 @@ def cut_observation(text: str, limit: int) -> str:
 
 
 class TraceFeed:
-    """Shows an agent's steps in a live `StepViewer` as they happen.
-
-    It feeds the viewer the same `{"steps": [...]}` JSON a streamed answer would
-    contain, so the viewer needs nothing agent-specific; `finish` shows the run.
-    """
+    """Shows an agent's steps in a live `StepViewer` (if there is one) as they happen."""
 
     def __init__(self, viewer: Any) -> None:
         self.viewer = viewer
-        self.count = 0
         if viewer is not None:
             viewer.start_live()
-            viewer.feed('{"steps": [')
 
     def add(self, step: AgentStep) -> None:
         """Show one more step."""
         if self.viewer is not None:
-            separator = ", " if self.count else ""
-            piece = json.dumps({"title": step.title, "content": step.to_text()})
-            self.viewer.feed(separator + piece)
-        self.count += 1
+            self.viewer.add_step(step.to_text(), step.title)
 
     def finish(self, run: AgentRun) -> None:
         """Show the whole run, with its answer or the reason it stopped."""
