@@ -3,14 +3,15 @@
 #   make test     install the test tools too, then lint and run every test
 # Windows without make: see "Windows" in README.md for the same steps by hand.
 
-PYTHON ?= python3
-VENV   := .venv
+PYTHON   ?= python3
+LAB_ARGS ?=
+VENV     := .venv
 BIN    := $(VENV)/bin
 
 .PHONY: lab test install install-dev check notebooks record benchmark clean
 
 lab: install
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb
+	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_start_here.ipynb
 
 test: install-dev
 	$(BIN)/ruff check helpers tests notebooks scripts
