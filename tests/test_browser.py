@@ -46,6 +46,10 @@ KERNEL_READY_JS = """() => {
     const bar = document.querySelector('#jp-main-statusbar');
     return bar !== null && /\\| Idle/.test(bar.innerText) && !/No Kernel/.test(bar.innerText);
 }"""
+NOTEBOOK7_READY_JS = """() => {
+    const indicator = document.querySelector('.jp-Notebook-ExecutionIndicator');
+    return indicator !== null && indicator.getAttribute('data-status') === 'idle';
+}"""
 ALL_CELLS_RUN_JS = """() => {
     const prompts = [...document.querySelectorAll('.jp-CodeCell .jp-InputArea-prompt')];
     return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.innerText.trim()));
@@ -101,8 +105,8 @@ def copy_notebook(root: Path) -> str:
 
 
 @contextmanager
-def notebook_page(tmp_path: Path, dialogs: list[str]) -> Iterator[object]:
-    """A private JupyterLab with notebook 04 open and Run All started; yields the page.
+def notebook_page(tmp_path: Path, dialogs: list[str], app: str = "lab") -> Iterator[object]:
+    """A private JupyterLab (or Notebook 7) with notebook 04 open and Run All started.
 
     Every JavaScript dialog (an executed `alert(...)`) is dismissed and recorded in `dialogs`.
     """
@@ -111,7 +115,7 @@ def notebook_page(tmp_path: Path, dialogs: list[str]) -> Iterator[object]:
     notebook = copy_notebook(tmp_path / "root")
     # the kernel inherits this: offline, with streams paced like a small hosted model
     os.environ.update(HOMEMADE_O1_MODE="offline", HOMEMADE_O1_PACE=STREAM_PACE)
-    server = JupyterLabServer(tmp_path / "root", tmp_path / "jupyter")
+    server = JupyterLabServer(tmp_path / "root", tmp_path / "jupyter", app=app)
     with server, sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         page = browser.new_page(viewport={"width": 1100, "height": 1400}, device_scale_factor=1)
@@ -123,8 +127,8 @@ def notebook_page(tmp_path: Path, dialogs: list[str]) -> Iterator[object]:
 
         page.on("dialog", on_dialog)
         try:
-            page.goto(server.url(f"lab/tree/{notebook}"))
-            run_all_cells(page)
+            page.goto(server.url(f"lab/tree/{notebook}" if app == "lab" else f"notebooks/{notebook}"))
+            run_all_cells(page, app)
             yield page
         except BaseException:
             save_failure(page, server)
@@ -133,12 +137,13 @@ def notebook_page(tmp_path: Path, dialogs: list[str]) -> Iterator[object]:
             browser.close()
 
 
-def run_all_cells(page) -> None:
+def run_all_cells(page, app: str = "lab") -> None:
     """Wait for the notebook and its kernel, then use the Run menu to run every cell."""
     page.wait_for_selector(".jp-Notebook .jp-Cell")
     # the status bar reads "No Kernel | Initializing" first, "Python 3 (ipykernel) | Idle" once
-    # the kernel is ready; running cells any earlier can make JupyterLab ask for a kernel
-    page.wait_for_function(KERNEL_READY_JS)
+    # the kernel is ready; running cells any earlier can make JupyterLab ask for a kernel.
+    # Notebook 7 has no status bar; its kernel indicator says "Kernel status: Idle".
+    page.wait_for_function(KERNEL_READY_JS if app == "lab" else NOTEBOOK7_READY_JS)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
 
@@ -187,6 +192,19 @@ def test_notebook_04_in_jupyterlab(tmp_path: Path) -> None:
         assert page.locator('img[src="x"]').count() == 0, "an <img src=x> element was created"
         failed = page.locator(".jp-OutputArea-output", has_text="Traceback (most recent call")
         assert failed.count() == 0, "a cell failed in the browser run"
+
+
+def test_notebook_04_in_notebook_7(tmp_path: Path) -> None:
+    """The same widgets in Notebook 7, with no extension installed for it."""
+    require_browser()
+    if shutil.which("jupyter-notebook", path=str(Path(sys.executable).parent)) is None:
+        pytest.skip("the notebook package (Notebook 7) is not installed")
+    dialogs: list[str] = []
+    with notebook_page(tmp_path, dialogs, app="notebook") as page:
+        page.wait_for_function(ALL_CELLS_RUN_JS, timeout=60_000)
+        check_step_viewer(page)
+        check_hostile_viewer(page)
+        assert dialogs == [], f"model text ran code in the page: {dialogs}"
 
 
 def check_live_viewer(page) -> None:

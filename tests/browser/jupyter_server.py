@@ -49,7 +49,10 @@ class JupyterLabServer:
     Use as a context manager; `url(path)` gives an address with the token in it.
     """
 
-    def __init__(self, root_dir: Path, state_dir: Path, *, startup_timeout: float = 45) -> None:
+    def __init__(
+        self, root_dir: Path, state_dir: Path, *, startup_timeout: float = 45, app: str = "lab"
+    ) -> None:
+        self.app = app  # "lab" for JupyterLab, "notebook" for Notebook 7
         self.root_dir = root_dir
         self.state_dir = state_dir
         self.startup_timeout = startup_timeout
@@ -91,18 +94,20 @@ class JupyterLabServer:
         return env
 
     def command(self) -> list[str]:
-        """`jupyter lab` from the same virtualenv as this Python, so kernels use it too."""
+        """`jupyter lab` (or `jupyter notebook`) from this Python's virtualenv, so kernels
+        use it too."""
         command = [
-            str(Path(sys.executable).parent / "jupyter-lab"),
+            str(Path(sys.executable).parent / f"jupyter-{self.app}"),
             "--no-browser",
             "--ServerApp.ip=127.0.0.1",
             f"--ServerApp.port={self.port}",
             "--ServerApp.port_retries=0",
             f"--IdentityProvider.token={self.token}",
             f"--ServerApp.root_dir={self.root_dir}",
-            "--LabApp.news_url=None",
             "--ServerApp.open_browser=False",
         ]
+        if self.app == "lab":
+            command.append("--LabApp.news_url=None")
         if hasattr(os, "geteuid") and os.geteuid() == 0:
             command.append("--allow-root")  # containers and CI often run as root
         return command
