@@ -127,7 +127,8 @@ def notebook_page(tmp_path: Path, dialogs: list[str], app: str = "lab") -> Itera
 
         page.on("dialog", on_dialog)
         try:
-            page.goto(server.url(f"lab/tree/{notebook}" if app == "lab" else f"notebooks/{notebook}"))
+            path = f"lab/tree/{notebook}" if app == "lab" else f"notebooks/{notebook}"
+            page.goto(server.url(path))
             run_all_cells(page, app)
             yield page
         except BaseException:
