@@ -45,9 +45,11 @@ record: install
 
 # the speed targets: notebook run times, live step reveal, evaluation throughput and resume
 benchmark: install-dev
-	$(BIN)/python scripts/bench_notebooks.py
-	$(BIN)/python scripts/bench_live_reveal.py
-	$(BIN)/python scripts/bench_evaluate.py
+	@status=0; \
+	$(BIN)/python scripts/bench_notebooks.py || status=1; \
+	$(BIN)/python scripts/bench_live_reveal.py || status=1; \
+	$(BIN)/python scripts/bench_evaluate.py || status=1; \
+	exit $$status
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
