@@ -79,3 +79,15 @@ def _server_message(error: openai.APIStatusError) -> str:
     message = inner.get("message") if isinstance(inner, dict) else None
     text = " ".join(str(message or error.message).split())
     return text if len(text) <= 160 else text[:159] + "…"
+
+
+def add_advice(error: BaseException) -> BaseException:
+    """Attach `explain_error`'s line to an error, shown under its traceback; return it.
+
+    Uses exception notes (Python 3.11+); on 3.10 the error is returned unchanged.
+    Adding twice is harmless: the line is only added once.
+    """
+    advice = explain_error(error)
+    if hasattr(error, "add_note") and advice not in getattr(error, "__notes__", []):
+        error.add_note(advice)
+    return error

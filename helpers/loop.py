@@ -25,7 +25,7 @@ import openai
 
 from helpers.client import get_client
 from helpers.config import default_model
-from helpers.errors import explain_error
+from helpers.errors import add_advice
 from helpers.parsing import load_json, strip_code_fence, strip_think_block
 from helpers.prompts import JSON_MODE
 from helpers.reasoning import Reasoning, Usage
@@ -212,8 +212,7 @@ def step_loop(
                 model=model, messages=state.request(), **options
             )
         except openai.OpenAIError as error:
-            if hasattr(error, "add_note"):
-                error.add_note(explain_error(error))
+            add_advice(error)
             raise
         served_by = reply.model or served_by
         finish_reason = reply.choices[0].finish_reason

@@ -24,7 +24,7 @@ import openai
 
 from helpers.client import get_client
 from helpers.config import default_model
-from helpers.errors import explain_error
+from helpers.errors import add_advice
 from helpers.parsing import load_json, strip_code_fence, strip_think_block
 from helpers.prompts import JSON_MODE
 from helpers.reasoning import Reasoning, Usage
@@ -233,8 +233,7 @@ def self_check(
             model=model, messages=review_messages(reasoning, system_prompt), **options
         )
     except openai.OpenAIError as error:
-        if hasattr(error, "add_note"):
-            error.add_note(explain_error(error))
+        add_advice(error)
         raise
     choice = reply.choices[0]
     text = choice.message.content or ""

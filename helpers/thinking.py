@@ -20,7 +20,7 @@ import openai
 
 from helpers.client import get_client
 from helpers.config import default_model
-from helpers.errors import explain_error
+from helpers.errors import add_advice, explain_error
 from helpers.parsing import ReasoningParseError, parse_reasoning
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Reasoning, Usage
@@ -32,13 +32,6 @@ RETRY_REQUEST = (
 TRUNCATED_DETAIL = (
     "the reply stopped at max_tokens ({tokens} tokens); allow more tokens or fewer steps"
 )
-
-
-def _with_advice(error: BaseException) -> BaseException:
-    """Add one line of advice to an API error (shown under its traceback)."""
-    if hasattr(error, "add_note"):  # Python 3.11+
-        error.add_note(explain_error(error))
-    return error
 
 
 def _truncation_error(text: str, max_tokens: Any) -> ReasoningParseError:
@@ -144,7 +137,7 @@ def _call_once(client, model, messages, options, viewer):
     try:
         reply = client.chat.completions.create(model=model, messages=messages, **options)
     except openai.OpenAIError as error:
-        raise _with_advice(error) from None
+        raise add_advice(error) from None
     choice = reply.choices[0]
     message = choice.message
     usage = Usage.from_api(reply.usage)
@@ -177,9 +170,9 @@ def _stream_once(client, model, messages, options, viewer):
         # The connection broke mid-answer: show what arrived, never a made-up ending.
         if viewer is not None:
             viewer.finish(finish_reason="dropped", error=explain_error(error))
-        raise _with_advice(error) from None
+        raise add_advice(error) from None
     except openai.OpenAIError as error:
-        raise _with_advice(error) from None
+        raise add_advice(error) from None
     return "".join(pieces), finish_reason, refusal, usage, served_by
 
 

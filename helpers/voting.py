@@ -27,7 +27,7 @@ import openai
 
 from helpers.client import get_client
 from helpers.config import default_model
-from helpers.errors import explain_error
+from helpers.errors import add_advice
 from helpers.parsing import ReasoningParseError, parse_reasoning
 from helpers.problems.numbers import clean_text, normalize_number
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
@@ -242,8 +242,7 @@ def sample_replies(
                 model=model, messages=list(messages), **options, **extra
             )
         except openai.OpenAIError as error:
-            if hasattr(error, "add_note"):
-                error.add_note(explain_error(error))
+            add_advice(error)
             raise
         served_by = response.model or served_by
         if response.usage is not None:

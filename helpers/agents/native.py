@@ -30,11 +30,10 @@ from helpers.agents.trace import (
     TraceFeed,
     action_key,
     cut_observation,
-    stop_detail,
 )
 from helpers.client import get_client
 from helpers.config import default_model
-from helpers.errors import explain_error
+from helpers.errors import add_advice
 from helpers.reasoning import Usage
 from helpers.tools import call_tool, default_tools, tool_schemas
 
@@ -192,10 +191,7 @@ def run_tool_agent(
         if stop_code == "repeated_action":
             break
 
-    run.stop_reason = stop_code
-    run.stop_detail = stop_detail(stop_code, max_steps)
-    run.elapsed = time.perf_counter() - start
-    run.model = run.model or model
+    run.end(stop_code, max_steps, start, model)
     feed.finish(run)
     return run
 
@@ -214,8 +210,7 @@ def _ask(
             model=model, messages=messages, tools=schemas, **options
         )
     except openai.OpenAIError as error:
-        if hasattr(error, "add_note"):  # Python 3.11+
-            error.add_note(explain_error(error))
+        add_advice(error)
         raise
     run.model = reply.model or run.model
     if reply.usage is not None:

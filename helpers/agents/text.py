@@ -34,11 +34,10 @@ from helpers.agents.trace import (
     TraceFeed,
     action_key,
     cut_observation,
-    stop_detail,
 )
 from helpers.client import get_client
 from helpers.config import default_model
-from helpers.errors import explain_error
+from helpers.errors import add_advice
 from helpers.parsing import strip_think_block
 from helpers.reasoning import Usage
 from helpers.tools import call_tool, default_tools, describe_tools
@@ -302,10 +301,7 @@ def run_react(
         feed.add(record)
         messages.append({"role": "user", "content": f"Observation: {observation}"})
 
-    run.stop_reason = stop_code
-    run.stop_detail = stop_detail(stop_code, max_steps)
-    run.elapsed = time.perf_counter() - start
-    run.model = run.model or model
+    run.end(stop_code, max_steps, start, model)
     feed.finish(run)
     return run
 
@@ -321,8 +317,7 @@ def _ask(
     try:
         reply = client.chat.completions.create(model=model, messages=messages, **options)
     except openai.OpenAIError as error:
-        if hasattr(error, "add_note"):  # Python 3.11+
-            error.add_note(explain_error(error))
+        add_advice(error)
         raise
     run.model = reply.model or run.model
     if reply.usage is not None:

@@ -17,6 +17,7 @@ viewer and `to_html` escape all of it.
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -125,6 +126,13 @@ class AgentRun:
     model: str | None = None
     elapsed: float | None = None
     raw: list[str] = field(default_factory=list)
+
+    def end(self, stop_code: str, max_steps: int, started: float, model: str) -> None:
+        """Record why and when the run ended (a loop's last act before it returns)."""
+        self.stop_reason = stop_code
+        self.stop_detail = stop_detail(stop_code, max_steps)
+        self.elapsed = time.perf_counter() - started
+        self.model = self.model or model
 
     @property
     def answered(self) -> bool:

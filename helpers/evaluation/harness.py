@@ -45,7 +45,7 @@ import openai
 
 from helpers.client import drafts_dir, get_async_client
 from helpers.config import ConfigurationError, default_model, resolve_mode
-from helpers.errors import explain_error
+from helpers.errors import add_advice, explain_error
 from helpers.evaluation.pacing import RequestPacer
 from helpers.evaluation.progress import Progress, make_progress
 from helpers.evaluation.report import Report, RunSummary, build_report
@@ -260,8 +260,7 @@ async def _ask(job: Job, run: _Run, client: Any, pacer: RequestPacer | None) -> 
         error, kind = str(unusable), "answer"
     except openai.OpenAIError as failed:
         if is_fatal(failed):
-            if hasattr(failed, "add_note"):
-                failed.add_note(explain_error(failed))
+            add_advice(failed)
             raise
         error, kind = f"{type(failed).__name__}: {explain_error(failed)}", "call"
     return make_row(
