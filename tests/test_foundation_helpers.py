@@ -195,3 +195,13 @@ def test_importing_helpers_loads_nothing_heavy():
     code = f"import sys, helpers; print(sorted(m for m in {heavy} if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_advice_is_attached_once():
+    from helpers.errors import add_advice
+
+    error = openai.APITimeoutError(httpx2.Request("POST", "http://x"))
+    assert add_advice(add_advice(error)) is error
+    notes = getattr(error, "__notes__", None)
+    if notes is not None:  # exception notes exist from Python 3.11
+        assert len(notes) == 1 and "timeout" in notes[0]
