@@ -33,8 +33,6 @@ from helpers.agents.trace import (
 )
 from helpers.client import get_client
 from helpers.config import default_model
-from helpers.errors import add_advice
-from helpers.reasoning import Usage
 from helpers.tools import call_tool, default_tools, tool_schemas
 
 Tools = Mapping[str, Callable[..., str]] | Iterable[Callable[..., str]]
@@ -205,17 +203,7 @@ def _ask(
     run: AgentRun,
 ) -> tuple[Any, str | None]:
     """One call with `tools=`; records its usage, model and text on `run`."""
-    try:
-        reply = client.chat.completions.create(
-            model=model, messages=messages, tools=schemas, **options
-        )
-    except openai.OpenAIError as error:
-        add_advice(error)
-        raise
-    run.model = reply.model or run.model
-    if reply.usage is not None:
-        run.calls.append(Usage.from_api(reply.usage))
-    choice = reply.choices[0]
+    choice = run.ask(client, model=model, messages=messages, tools=schemas, **options)
     run.raw.append(_describe_reply(choice.message))
     return choice.message, choice.finish_reason
 

@@ -37,9 +37,7 @@ from helpers.agents.trace import (
 )
 from helpers.client import get_client
 from helpers.config import default_model
-from helpers.errors import add_advice
 from helpers.parsing import strip_think_block
-from helpers.reasoning import Usage
 from helpers.tools import call_tool, default_tools, describe_tools
 
 Tools = Mapping[str, Callable[..., str]] | Iterable[Callable[..., str]]
@@ -314,15 +312,7 @@ def _ask(
     run: AgentRun,
 ) -> tuple[str, str | None]:
     """One call; records its usage, model and text on `run`."""
-    try:
-        reply = client.chat.completions.create(model=model, messages=messages, **options)
-    except openai.OpenAIError as error:
-        add_advice(error)
-        raise
-    run.model = reply.model or run.model
-    if reply.usage is not None:
-        run.calls.append(Usage.from_api(reply.usage))
-    choice = reply.choices[0]
+    choice = run.ask(client, model=model, messages=messages, **options)
     text = choice.message.content or ""
     run.raw.append(text)
     return text, choice.finish_reason

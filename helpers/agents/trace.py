@@ -21,6 +21,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
+import openai
+
+from helpers.errors import add_advice
 from helpers.reasoning import Reasoning, Usage
 
 STOP_REASONS = {
@@ -126,6 +129,21 @@ class AgentRun:
     model: str | None = None
     elapsed: float | None = None
     raw: list[str] = field(default_factory=list)
+
+    def ask(self, client: Any, **request: Any) -> Any:
+        """Make one model call for this run; record its model and usage; return its choice.
+
+        An API error gets its line of advice attached and is raised as it is.
+        """
+        try:
+            reply = client.chat.completions.create(**request)
+        except openai.OpenAIError as error:
+            add_advice(error)
+            raise
+        self.model = reply.model or self.model
+        if reply.usage is not None:
+            self.calls.append(Usage.from_api(reply.usage))
+        return reply.choices[0]
 
     def end(self, stop_code: str, max_steps: int, started: float, model: str) -> None:
         """Record why and when the run ended (a loop's last act before it returns)."""
