@@ -9,13 +9,19 @@ from __future__ import annotations
 import io
 import os
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
 import pytest
 
 import helpers
-from helpers.exercises import HINTS, Verdict, hint
+from helpers.exercises import HINTS, Verdict, hint, load_checkers
+from helpers.exercises import NOTEBOOKS as NOTEBOOK_IDS
+
+for _notebook in NOTEBOOK_IDS:  # checkers load on first use; the hint tests want them all
+    load_checkers(_notebook)
 
 NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 LOAD = re.compile(r"^# %load (solutions/\S+\.py)\s*$", re.M)
@@ -109,6 +115,31 @@ def test_every_checker_in_the_notebooks_has_a_hint():
     used = {CHECK.search(check).group(1) for *_, check in EXERCISES}
     ids = {name.removeprefix("check_").replace("_", ".") for name in used}
     assert ids <= set(HINTS)
+
+
+def test_checkers_load_one_notebook_at_a_time():
+    code = (
+        "import sys, helpers; helpers.exercises.check_02_1; helpers.exercises.hint('03.1'); "
+        "print(*sorted(m for m in sys.modules if m.startswith('helpers.exercises.nb')), "
+        "'ipywidgets' in sys.modules)"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    loaded = out.stdout.splitlines()[-1].split()
+    assert loaded == ["helpers.exercises.nb02", "helpers.exercises.nb03", "False"]
+
+
+def test_a_hint_loads_its_checkers_first():
+    code = "import helpers; helpers.exercises.hint('04.2')"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.startswith("Exercise 04.2: the checker looks for ")
+
+
+def test_every_notebook_has_a_checker_module():
+    assert NOTEBOOK_IDS == tuple(path.name[:2] for path in sorted(NOTEBOOKS.glob("0*.ipynb")))
+    for name in helpers.exercises.__all__:
+        assert getattr(helpers.exercises, name) is not None
+    with pytest.raises(AttributeError):
+        helpers.exercises.check_99_1  # noqa: B018
 
 
 def test_unknown_hint_is_a_friendly_message(capsys):

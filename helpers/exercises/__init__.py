@@ -6,20 +6,19 @@ In a notebook: write your answer in the marked cell, then run the cell below it:
     helpers.exercises.hint("01.2")             # what it looks for, and a nudge
 
 Solutions are in `notebooks/solutions/`, loadable with `%load`.
+
+Each notebook's checkers live in their own module (`nb04` for notebook 04, ...)
+and load the first time one of them is used, so checking an exercise in
+notebook 02 does not import the widget library that notebook 04's checkers need.
 """
 
-from helpers.exercises.core import HINTS, Verdict, hint
-from helpers.exercises.nb00 import check_00_1, check_00_2
-from helpers.exercises.nb01 import check_01_1, check_01_2, check_01_3
-from helpers.exercises.nb02 import check_02_1, check_02_2, check_02_3
-from helpers.exercises.nb03 import check_03_1, check_03_2, check_03_3
-from helpers.exercises.nb04 import check_04_1, check_04_2, check_04_3
-from helpers.exercises.nb05 import check_05_1, check_05_2, check_05_3
-from helpers.exercises.nb06 import check_06_1, check_06_2, check_06_3
-from helpers.exercises.nb07 import check_07_1, check_07_2, check_07_3
+from typing import Any
+
+from helpers.exercises.core import HINTS, NOTEBOOKS, Verdict, hint, load_checkers
 
 __all__ = [
     "HINTS",
+    "NOTEBOOKS",
     "Verdict",
     "check_00_1",
     "check_00_2",
@@ -45,4 +44,18 @@ __all__ = [
     "check_07_2",
     "check_07_3",
     "hint",
+    "load_checkers",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    notebook = name.removeprefix("check_")[:2]
+    if name not in __all__ or notebook not in NOTEBOOKS:
+        raise AttributeError(f"module 'helpers.exercises' has no attribute {name!r}")
+    value = getattr(load_checkers(notebook), name)
+    globals()[name] = value  # the next lookup is an ordinary attribute
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -9,13 +9,24 @@ from __future__ import annotations
 
 import ast
 import functools
+import importlib
 import inspect
 import textwrap
 from collections.abc import Callable
 from dataclasses import dataclass
+from types import ModuleType
 from typing import Any
 
 HINTS: dict[str, tuple[str, str]] = {}  # exercise id -> (what the checker looks for, hint)
+NOTEBOOKS = ("00", "01", "02", "03", "04", "05", "06", "07")  # one checker module each
+
+
+def load_checkers(notebook: str) -> ModuleType:
+    """Import the checkers of one notebook (`"04"` -> `helpers.exercises.nb04`).
+
+    Importing them also registers their hints in `HINTS`.
+    """
+    return importlib.import_module(f"helpers.exercises.nb{notebook}")
 
 
 @dataclass
@@ -105,6 +116,8 @@ def checker(exercise: str, looked_for: str, hint: str) -> Callable:
 
 def hint(exercise: str) -> None:
     """Print what the checker of an exercise looks for, then a hint."""
+    if exercise[:2] in NOTEBOOKS:
+        load_checkers(exercise[:2])
     if exercise not in HINTS:
         print(f"There is no exercise {exercise!r}; the ids look like '01.2'.")
         return
