@@ -99,6 +99,49 @@ def check_mode() -> Check:
         return Check("mode", "FAIL", str(error), "fix the setting named above")
 
 
+def _served_as(model: str, served: list[str]) -> str | None:
+    """The name under which a server offers `model`, if it does.
+
+    Ollama lists `llama3.2:latest` and also answers to `llama3.2`.
+    """
+    for name in served:
+        if name == model or name == f"{model}:latest":
+            return name
+    return None
+
+
+def check_model() -> Check:
+    """Ask a live server which models it has, and whether the default model is one of them."""
+    model = default_model()
+    try:
+        mode = resolve_mode()
+    except ConfigurationError:
+        return Check("model", "WARN", "not checked until the mode above is fixed")
+    if mode == "offline":
+        return Check("model", "OK", f"{model} (offline, the recordings answer any model name)")
+    try:
+        from helpers.client import get_client
+    except ImportError as error:
+        return Check("model", "FAIL", f"cannot load the client ({error})", MISSING_PACKAGES_FIX)
+    try:
+        # Plain live mode, also when recording: a model list is not worth a recording.
+        client = get_client(mode="live", timeout=10, max_retries=0)
+        served = sorted(model.id for model in client.models.list())
+    except Exception:
+        # Some servers have no /models endpoint; the round trip below still tests the name.
+        return Check("model", "OK", f"{model} (this server does not list its models)")
+    if not served or _served_as(model, served):
+        return Check("model", "OK", f"{model} is served here ({len(served)} models in all)")
+    shown = ", ".join(served[:6]) + (", ..." if len(served) > 6 else "")
+    return Check(
+        "model",
+        "WARN",
+        f"this server has no model called {model!r}; it has: {shown}",
+        f"pick one: set HOMEMADE_O1_MODEL={served[0]} (or another from the list) "
+        "before starting Jupyter, or run helpers.use_local_server(url, model=...)",
+    )
+
+
 def check_round_trip() -> Check:
     """Send one tiny request (to the model, or to the offline recordings)."""
     try:
@@ -135,7 +178,7 @@ def run_checkup(round_trip: bool = True) -> list[Check]:
     checks += [check_package(module) for module in PACKAGES]
     checks += [check_widget_frontend(), check_mode()]
     if round_trip:
-        checks.append(check_round_trip())
+        checks += [check_model(), check_round_trip()]
     return checks
 
 

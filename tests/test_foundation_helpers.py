@@ -16,6 +16,7 @@ from helpers.checkup import Check, check_package, check_python, run_checkup
 from helpers.errors import explain_error
 from helpers.prices import estimate_cost, format_cost, price_for
 from helpers.reasoning import Reasoning, Usage
+from tests.support.server import JsonReply, StubServer, replies_in_order
 
 
 # ---- prices ---------------------------------------------------------------------
@@ -205,3 +206,61 @@ def test_advice_is_attached_once():
     notes = getattr(error, "__notes__", None)
     if notes is not None:  # exception notes exist from Python 3.11
         assert len(notes) == 1 and "timeout" in notes[0]
+
+
+# ---- checkup: the model name on a live server -------------------------------------------
+def _models(*names: str) -> JsonReply:
+    data = [{"id": name, "object": "model", "created": 0, "owned_by": "me"} for name in names]
+    return JsonReply({"object": "list", "data": data})
+
+
+def _model_check_against(
+    monkeypatch, reply: JsonReply, model: str, mode: str = "live"
+) -> tuple[Check, list]:
+    monkeypatch.setenv("HOMEMADE_O1_MODE", mode)
+    monkeypatch.setenv("HOMEMADE_O1_MODEL", model)
+    with StubServer(replies_in_order([reply])) as server:
+        monkeypatch.setenv("OPENAI_BASE_URL", server.url)
+        check = helpers.checkup.check_model()
+    return check, server.requests
+
+
+def test_model_check_finds_the_model_on_the_server(monkeypatch):
+    check, requests = _model_check_against(monkeypatch, _models("a", "gpt-4o-mini"), "gpt-4o-mini")
+    assert check.status == "OK" and "served here (2 models" in check.detail
+    assert [(r.method, r.path) for r in requests] == [("GET", "/v1/models")]
+
+
+def test_model_check_accepts_an_ollama_name_without_its_tag(monkeypatch):
+    check, requests = _model_check_against(monkeypatch, _models("llama3.2:latest"), "llama3.2")
+    assert check.status == "OK" and "served here" in check.detail and len(requests) == 1
+
+
+def test_model_check_names_the_models_the_server_has(monkeypatch):
+    check, _ = _model_check_against(monkeypatch, _models("qwen2.5:7b", "llama3.2:latest"),
+                                    "gpt-4o-mini")
+    assert check.status == "WARN"
+    assert "no model called 'gpt-4o-mini'" in check.detail
+    assert "llama3.2:latest, qwen2.5:7b" in check.detail
+    assert "HOMEMADE_O1_MODEL=llama3.2:latest" in check.fix
+
+
+def test_model_check_is_fine_when_a_server_cannot_list_models(monkeypatch):
+    reply = JsonReply({"error": {"message": "not found"}}, status=404)
+    check, _ = _model_check_against(monkeypatch, reply, "my-model")
+    assert check.status == "OK" and "does not list" in check.detail
+
+
+def test_model_check_sends_nothing_offline(monkeypatch):
+    check = helpers.checkup.check_model()
+    assert check.status == "OK" and "offline" in check.detail
+
+
+def test_model_check_in_record_mode_writes_no_recording(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
+    check, requests = _model_check_against(
+        monkeypatch, _models("gpt-4o-mini"), "gpt-4o-mini", mode="record"
+    )
+    assert check.status == "OK" and len(requests) == 1
+    assert not list(tmp_path.rglob("*.json"))
