@@ -54,7 +54,7 @@ def explain_error(error: BaseException) -> str:
     if isinstance(error, openai.BadRequestError):
         return (
             "The server rejected the request (400): some option is not supported here "
-            f"(the server said: {_server_message(error)})."
+            f"(the server said: {server_message(error)})."
         )
     if isinstance(error, openai.APITimeoutError):
         return (
@@ -69,16 +69,17 @@ def explain_error(error: BaseException) -> str:
     if isinstance(error, openai.InternalServerError):
         return "The server had a problem of its own (5xx): wait a moment and try again."
     if isinstance(error, openai.APIStatusError):
-        return f"The server answered {error.status_code}: {_server_message(error)}."
+        return f"The server answered {error.status_code}: {server_message(error)}."
     return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip()
 
 
-def _server_message(error: openai.APIStatusError) -> str:
+def server_message(error: openai.APIStatusError, limit: int = 160) -> str:
+    """What the server said in its error body, on one line, cut to `limit` characters."""
     body = error.body if isinstance(error.body, dict) else {}
     inner = body.get("error", body) if isinstance(body, dict) else {}
     message = inner.get("message") if isinstance(inner, dict) else None
     text = " ".join(str(message or error.message).split())
-    return text if len(text) <= 160 else text[:159] + "…"
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def add_advice(error: BaseException) -> BaseException:

@@ -32,6 +32,7 @@ from typing import Any
 from helpers.prices import PRICE_TABLE_DATE, estimate_cost, format_cost, price_for
 from helpers.problems import Problem
 from helpers.stats import format_interval, mean, paired_sign_test, percentile, wilson_interval
+from helpers.tables import RIGHT_ALIGNED, TABLE_STYLE, html_table, text_table
 
 HANDWRITTEN_NOTE = (
     "replay answers HAND-WRITTEN for the offline course (no model wrote them): these numbers "
@@ -42,8 +43,6 @@ FAILED_NOTE = (
     "failed: the reply could not be used (cut off, unreadable, refused) or the call failed; "
     "counted as not right."
 )
-_TABLE_STYLE = "border-collapse: collapse; font-variant-numeric: tabular-nums;"
-_CELL_STYLE = "padding: 2px 10px; text-align: right;"
 
 
 @dataclass(frozen=True)
@@ -228,16 +227,16 @@ class Report:
         return self.to_text()
 
     def _repr_html_(self) -> str:
-        head = "".join(f'<th style="{_CELL_STYLE}">{html.escape(h)}</th>' for h in self.HEADERS)
+        head = "".join(f'<th style="{RIGHT_ALIGNED}">{html.escape(h)}</th>' for h in self.HEADERS)
         body = "".join(
             "<tr>"
-            + "".join(f'<td style="{_CELL_STYLE}">{html.escape(c)}</td>' for c in self._cells(r))
+            + "".join(f'<td style="{RIGHT_ALIGNED}">{html.escape(c)}</td>' for c in self._cells(r))
             + "</tr>"
             for r in self.rows
         )
         notes = "".join(f"<li>{html.escape(note)}</li>" for note in self.notes())
         return (
-            f'<table style="{_TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
+            f'<table style="{TABLE_STYLE}"><thead><tr>{head}</tr></thead>'
             f"<tbody>{body}</tbody></table>"
             f'<ul style="margin-top: 4px; font-size: 0.9em;">{notes}</ul>'
         )
@@ -340,11 +339,7 @@ class Breakdown:
         ]
 
     def to_text(self) -> str:
-        table = self._table()
-        widths = [max(len(line[i]) for line in table) for i in range(len(table[0]))]
-        return "\n".join(
-            "  ".join(c.ljust(w) for c, w in zip(line, widths)).rstrip() for line in table
-        )
+        return text_table(self._table())
 
     def __str__(self) -> str:
         return self.to_text()
@@ -353,14 +348,7 @@ class Breakdown:
         return self.to_text()
 
     def _repr_html_(self) -> str:
-        head, *body = self._table()
-        header = "".join(f'<th style="{_CELL_STYLE}">{html.escape(c)}</th>' for c in head)
-        rows = "".join(
-            "<tr>" + "".join(f'<td style="{_CELL_STYLE}">{html.escape(c)}</td>' for c in line)
-            + "</tr>"
-            for line in body
-        )
-        return f'<table style="{_TABLE_STYLE}"><tr>{header}</tr>{rows}</table>'
+        return html_table(self._table())
 
 
 # ---- building a report -----------------------------------------------------------------------
