@@ -97,6 +97,10 @@ _PROVIDERS: dict[str, tuple[str, ...]] = {
         "format_cost",
         "price_for",
     ),
+    "helpers.probe": (
+        "ServerReport",
+        "probe_server",
+    ),
     "helpers.problems": (
         "PROBLEM_FAMILIES",
         "Problem",
