@@ -99,15 +99,9 @@ def check_mode() -> Check:
         return Check("mode", "FAIL", str(error), "fix the setting named above")
 
 
-def _served_as(model: str, served: list[str]) -> str | None:
-    """The name under which a server offers `model`, if it does.
-
-    Ollama lists `llama3.2:latest` and also answers to `llama3.2`.
-    """
-    for name in served:
-        if name == model or name == f"{model}:latest":
-            return name
-    return None
+def _is_served(model: str, served: list[str]) -> bool:
+    """Whether a server offers `model`; Ollama lists `llama3.2:latest` and answers to `llama3.2`."""
+    return model in served or f"{model}:latest" in served
 
 
 def check_model() -> Check:
@@ -126,11 +120,12 @@ def check_model() -> Check:
     try:
         # Plain live mode, also when recording: a model list is not worth a recording.
         client = get_client(mode="live", timeout=10, max_retries=0)
-        served = sorted(model.id for model in client.models.list())
+        served = sorted(entry.id for entry in client.models.list())
     except Exception:
-        # Some servers have no /models endpoint; the round trip below still tests the name.
-        return Check("model", "OK", f"{model} (this server does not list its models)")
-    if not served or _served_as(model, served):
+        # Some servers have no /models endpoint; a key or network problem shows up in
+        # the round trip below, with its fix.
+        return Check("model", "OK", f"{model} (the server's model list is not available)")
+    if not served or _is_served(model, served):
         return Check("model", "OK", f"{model} is served here ({len(served)} models in all)")
     shown = ", ".join(served[:6]) + (", ..." if len(served) > 6 else "")
     return Check(

@@ -192,9 +192,10 @@ def _streaming(create: Callable[..., Any]) -> Feature:
         usage = chunk.usage or usage
     if not pieces:
         return Feature("streaming", "ignored", "no text arrived in the stream")
-    counted = "with usage in the last chunk" if usage else "no usage in the stream"
     if not with_usage:
         counted = "stream_options refused, so no usage"
+    else:
+        counted = "with usage in the last chunk" if usage else "no usage in the stream"
     chunks = "1 text chunk" if len(pieces) == 1 else f"{len(pieces)} text chunks"
     return Feature("streaming", "yes", f"{chunks}, {counted}")
 

@@ -248,7 +248,7 @@ def test_model_check_names_the_models_the_server_has(monkeypatch):
 def test_model_check_is_fine_when_a_server_cannot_list_models(monkeypatch):
     reply = JsonReply({"error": {"message": "not found"}}, status=404)
     check, _ = _model_check_against(monkeypatch, reply, "my-model")
-    assert check.status == "OK" and "does not list" in check.detail
+    assert check.status == "OK" and "model list is not available" in check.detail
 
 
 def test_model_check_sends_nothing_offline(monkeypatch):
