@@ -168,3 +168,12 @@ def test_any_text_gives_a_string_and_never_raises(text: str) -> None:
 def test_integer_arithmetic_matches_python(a: int, b: int, c: int) -> None:
     assert calculator(f"{a} + {b} * ({c})") == str(a + b * c)
     assert calculator(f"({a}) - ({b}) ^ 2") == str(a - b**2)
+
+
+def test_odd_escapes_in_model_text_raise_no_python_warning():
+    import warnings
+
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("always")
+        assert calculator('"\\{"').startswith("Error")
+    assert not seen

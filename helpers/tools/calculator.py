@@ -27,6 +27,7 @@ from __future__ import annotations
 import ast
 import math
 import operator
+import warnings
 from collections.abc import Callable
 
 Number = int | float
@@ -107,7 +108,9 @@ def evaluate(expression: str) -> Number:
     if _bracket_depth(text) > MAX_DEPTH:
         raise _too_deep()
     try:
-        tree = ast.parse(text, mode="eval")
+        with warnings.catch_warnings():  # e.g. "invalid escape sequence" in model-written text
+            warnings.simplefilter("ignore")
+            tree = ast.parse(text, mode="eval")
     except (SyntaxError, ValueError):
         raise CalculatorError(
             f"could not read {expression.strip()!r} as arithmetic. Use {_SUPPORTED}."
