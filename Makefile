@@ -32,7 +32,7 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 
 # the install check, from a terminal
 check: install
-	$(BIN)/python -m helpers.checkup
+	$(BIN)/python -m helpers.checks.checkup
 
 # run every notebook offline and save its outputs (do this after changing a notebook)
 notebooks: install

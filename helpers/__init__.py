@@ -1,16 +1,20 @@
 """helpers: the small package the Homemade o1 notebooks import.
 
 Each notebook first builds an idea in the open; the tidy version lives here so
-later notebooks can reuse it. Import what you need, for example::
+later notebooks can reuse it. Use the names below through `helpers`::
 
     import helpers
     client = helpers.get_client()
     helpers.describe_mode()
 
-Every name below is loaded the first time it is used, not when `helpers` is
-imported (Python's module `__getattr__`, PEP 562). A notebook that only makes API
-calls then never pays for the widgets, the agents or the evaluation harness,
-and `import helpers` stays quick. `from helpers import think` works as usual.
+The map of the package is `helpers/README.md`: which folder goes with which
+notebook, what to read first, and which folders are machinery you can skip.
+Below, every public name is listed once, under the notebook that introduces it.
+
+Every name is loaded the first time it is used, not when `helpers` is imported
+(Python's module `__getattr__`, PEP 562). A notebook that only makes API calls
+then never pays for the widgets, the agents or the evaluation harness, and
+`import helpers` stays quick. `from helpers import think` works as usual.
 """
 
 from __future__ import annotations
@@ -18,150 +22,141 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-# module -> the public names it provides
-_PROVIDERS: dict[str, tuple[str, ...]] = {
-    "helpers.agents": (
-        "REACT_SYSTEM_PROMPT",
-        "TOOL_AGENT_SYSTEM_PROMPT",
-        "AgentRun",
-        "AgentStep",
-        "ReactParseError",
-        "ReactStep",
-        "assistant_message",
-        "parse_react",
-        "react_messages",
-        "run_react",
-        "run_tool_agent",
-        "run_tool_call",
-        "tool_result_message",
+# (notebook, module, the public names it provides), in teaching order
+_PUBLIC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
+    # 00 · Start here: which mode answers, a health check, your key
+    ("00", "helpers.modes.client", ("describe_mode", "mode_summary")),
+    ("00", "helpers.modes.keys", ("ask_for_key", "forget_key", "use_local_server")),
+    ("00", "helpers.checks.checkup", ("print_checkup", "run_checkup")),
+    # 01 · Raw API calls: the client, settings, errors and what a call costs
+    (
+        "01",
+        "helpers.modes.client",
+        ("api_key", "get_async_client", "get_client", "get_http_client", "server_url"),
     ),
-    "helpers.checkup": (
-        "print_checkup",
-        "run_checkup",
+    ("01", "helpers.modes.settings", ("ConfigurationError", "default_model", "resolve_mode")),
+    ("01", "helpers.modes.recording_files", ("RecordingNotFoundError",)),
+    ("01", "helpers.errors", ("explain_error",)),
+    (
+        "01",
+        "helpers.prices",
+        ("PRICES", "PRICE_TABLE_DATE", "estimate_cost", "format_cost", "price_for"),
     ),
-    "helpers.client": (
-        "api_key",
-        "describe_mode",
-        "get_async_client",
-        "get_client",
-        "get_http_client",
-        "mode_summary",
-        "server_url",
+    # 02 · The JSON step prompt: prompts, JSON mode, a schema, what a server honours
+    (
+        "02",
+        "helpers.prompts",
+        (
+            "JSON_MODE",
+            "NUMBERED_KEYS_PROMPT",
+            "STEPS_JSON_SCHEMA",
+            "STEPS_SYSTEM_PROMPT",
+            "StepAnswer",
+            "numbered_keys_messages",
+            "step_messages",
+        ),
     ),
-    "helpers.config": (
-        "ConfigurationError",
-        "default_model",
-        "resolve_mode",
+    ("02", "helpers.checks.probe", ("ServerReport", "probe_server")),
+    # 03 · Parsing the steps: read a messy reply honestly; think() puts it together
+    ("03", "helpers.parsing.parse", ("parse_reasoning",)),
+    ("03", "helpers.parsing.errors", ("ReasoningParseError",)),
+    ("03", "helpers.parsing.scan", ("find_json_objects",)),
+    ("03", "helpers.parsing.repair", ("load_json", "repair_json")),
+    ("03", "helpers.parsing.shape", ("ReasoningAnswer", "natural_step_order")),
+    ("03", "helpers.parsing.text", ("strip_code_fence",)),
+    ("03", "helpers.reasoning", ("Reasoning", "Usage")),
+    ("03", "helpers.thinking", ("think",)),
+    # 04 · The step widget: reveal steps one at a time, live while they stream
+    ("04", "helpers.widgets.step_viewer", ("StepMark", "StepViewer")),
+    ("04", "helpers.widgets.live_steps", ("LiveSteps",)),
+    # 05 · Beyond one call: a loop, votes, a self-check, what it costs
+    ("05", "helpers.more_calls.loop", ("LOOP_SYSTEM_PROMPT", "step_loop")),
+    (
+        "05",
+        "helpers.more_calls.voting",
+        ("Vote", "majority_vote", "normalize_result", "self_consistency"),
     ),
-    "helpers.errors": ("explain_error",),
-    "helpers.evaluation": (
-        "Report",
-        "Strategy",
-        "batch_requests",
-        "batch_results",
-        "build_report",
-        "evaluate",
-        "evaluate_async",
-        "get_strategy",
-        "read_results",
-        "write_batch_file",
+    (
+        "05",
+        "helpers.more_calls.self_check",
+        (
+            "REVIEW_SYSTEM_PROMPT",
+            "Review",
+            "ReviewError",
+            "review_messages",
+            "self_check",
+            "step_verdicts",
+        ),
     ),
-    "helpers.keys": (
-        "ask_for_key",
-        "forget_key",
-        "use_local_server",
+    ("05", "helpers.more_calls.token_plot", ("cumulative_input_tokens", "plot_token_growth")),
+    # 06 · A ReAct agent: the text protocol, native tool calls, the tools
+    (
+        "06",
+        "helpers.agents.text",
+        (
+            "REACT_SYSTEM_PROMPT",
+            "ReactParseError",
+            "ReactStep",
+            "parse_react",
+            "react_messages",
+            "run_react",
+        ),
     ),
-    "helpers.live_steps": ("LiveSteps",),
-    "helpers.loop": (
-        "LOOP_SYSTEM_PROMPT",
-        "step_loop",
+    (
+        "06",
+        "helpers.agents.native",
+        (
+            "TOOL_AGENT_SYSTEM_PROMPT",
+            "assistant_message",
+            "run_tool_agent",
+            "run_tool_call",
+            "tool_result_message",
+        ),
     ),
-    "helpers.parsing": (
-        "ReasoningAnswer",
-        "ReasoningParseError",
-        "find_json_objects",
-        "load_json",
-        "natural_step_order",
-        "parse_reasoning",
-        "repair_json",
-        "strip_code_fence",
+    ("06", "helpers.agents.trace", ("AgentRun", "AgentStep")),
+    ("06", "helpers.tools.calculator", ("calculator",)),
+    ("06", "helpers.tools.search", ("search_notes",)),
+    ("06", "helpers.tools.files", ("make_file_reader", "read_file")),
+    ("06", "helpers.tools.python_runner", ("enable_python", "run_python")),
+    (
+        "06",
+        "helpers.tools.registry",
+        ("call_tool", "default_tools", "describe_tools", "tool_schema", "tool_schemas"),
     ),
-    "helpers.plots": (
-        "cumulative_input_tokens",
-        "plot_token_growth",
+    # 07 · Does thinking pay?: problems, the harness, honest numbers
+    (
+        "07",
+        "helpers.evaluation.problems",
+        ("PROBLEM_FAMILIES", "Problem", "check_answer", "make_problems"),
     ),
-    "helpers.prices": (
-        "PRICES",
-        "PRICE_TABLE_DATE",
-        "estimate_cost",
-        "format_cost",
-        "price_for",
+    ("07", "helpers.evaluation.strategies", ("Strategy", "get_strategy")),
+    ("07", "helpers.evaluation.harness", ("evaluate", "evaluate_async")),
+    ("07", "helpers.evaluation.store", ("read_results",)),
+    ("07", "helpers.evaluation.report", ("Report", "build_report")),
+    (
+        "07",
+        "helpers.evaluation.stats",
+        ("describe_accuracy", "format_interval", "percentile", "wilson_interval"),
     ),
-    "helpers.probe": (
-        "ServerReport",
-        "probe_server",
+    (
+        "07",
+        "helpers.evaluation.batch",
+        ("batch_requests", "batch_results", "write_batch_file"),
     ),
-    "helpers.problems": (
-        "PROBLEM_FAMILIES",
-        "Problem",
-        "check_answer",
-        "make_problems",
-    ),
-    "helpers.prompts": (
-        "JSON_MODE",
-        "NUMBERED_KEYS_PROMPT",
-        "STEPS_JSON_SCHEMA",
-        "STEPS_SYSTEM_PROMPT",
-        "StepAnswer",
-        "numbered_keys_messages",
-        "step_messages",
-    ),
-    "helpers.reasoning": (
-        "Reasoning",
-        "Usage",
-    ),
-    "helpers.recording_files": ("RecordingNotFoundError",),
-    "helpers.selfcheck": (
-        "REVIEW_SYSTEM_PROMPT",
-        "Review",
-        "ReviewError",
-        "review_messages",
-        "self_check",
-        "step_verdicts",
-    ),
-    "helpers.stats": (
-        "describe_accuracy",
-        "format_interval",
-        "percentile",
-        "wilson_interval",
-    ),
-    "helpers.thinking": ("think",),
-    "helpers.tools": (
-        "calculator",
-        "call_tool",
-        "default_tools",
-        "describe_tools",
-        "enable_python",
-        "make_file_reader",
-        "read_file",
-        "run_python",
-        "search_notes",
-        "tool_schema",
-        "tool_schemas",
-    ),
-    "helpers.voting": (
-        "Vote",
-        "majority_vote",
-        "normalize_result",
-        "self_consistency",
-    ),
-    "helpers.widgets": (
-        "StepMark",
-        "StepViewer",
-    ),
-}
-_WHERE = {name: module for module, names in _PROVIDERS.items() for name in names}
-_SUBPACKAGES = ("agents", "evaluation", "exercises", "parsing", "problems", "tools")
+)
+_WHERE = {name: module for _, module, names in _PUBLIC for name in names}
+# sub-packages reachable as attributes, e.g. helpers.exercises.check_01_1(...)
+_SUBPACKAGES = (
+    "agents",
+    "checks",
+    "evaluation",
+    "exercises",
+    "modes",
+    "more_calls",
+    "parsing",
+    "tools",
+    "widgets",
+)
 
 __all__ = sorted([*_WHERE, *_SUBPACKAGES])
 

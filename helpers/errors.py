@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import openai
 
-from helpers.config import ConfigurationError
-from helpers.recording_files import RecordingNotFoundError
+from helpers.modes.recording_files import RecordingNotFoundError
+from helpers.modes.settings import ConfigurationError
 
 
 def _error_code(error: openai.APIStatusError) -> str:

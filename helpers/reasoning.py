@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from helpers.reasoning_html import reasoning_to_html, warning_lines
+from helpers.widgets.step_html import reasoning_to_html, warning_lines
 
 
 @dataclass

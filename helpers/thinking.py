@@ -18,10 +18,11 @@ from typing import Any
 import httpx2
 import openai
 
-from helpers.client import get_client
-from helpers.config import default_model
 from helpers.errors import add_advice, explain_error
-from helpers.parsing import ReasoningParseError, parse_reasoning
+from helpers.modes.client import get_client
+from helpers.modes.settings import default_model
+from helpers.parsing.errors import ReasoningParseError
+from helpers.parsing.parse import parse_reasoning
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Reasoning, Usage
 

@@ -37,11 +37,11 @@ sys.path.insert(0, str(ROOT))  # for tests.support.server
 import openai  # noqa: E402
 
 from helpers.evaluation.harness import evaluate  # noqa: E402
+from helpers.evaluation.problems import make_problems  # noqa: E402
 from helpers.evaluation.store import read_results, result_key  # noqa: E402
 from helpers.evaluation.strategies import question_for  # noqa: E402
-from helpers.problems import make_problems  # noqa: E402
-from helpers.recording_files import last_user_message  # noqa: E402
-from helpers.wire import chat_completion, error_body  # noqa: E402
+from helpers.modes.recording_files import last_user_message  # noqa: E402
+from helpers.modes.wire import chat_completion, error_body  # noqa: E402
 from tests.support.server import JsonReply, StubServer  # noqa: E402
 
 STRATEGY = "direct"

@@ -36,10 +36,10 @@ import httpx2
 import openai
 
 import helpers
-from helpers.client import load_library
-from helpers.config import recordings_dir, stream_pace
-from helpers.transports import ReplayTransport
-from helpers.wire import split_into_tokens
+from helpers.modes.client import load_library
+from helpers.modes.settings import recordings_dir, stream_pace
+from helpers.modes.transports import ReplayTransport
+from helpers.modes.wire import split_into_tokens
 
 RECORDINGS = "04_step_widget"
 

@@ -20,14 +20,14 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-from helpers.config import recordings_dir
-from helpers.recording_files import (
+from helpers.modes.recording_files import (
     RecordingLibrary,
     build_recording,
     validate_recording,
     write_recording,
 )
-from helpers.wire import (
+from helpers.modes.settings import recordings_dir
+from helpers.modes.wire import (
     DEFAULT_WIRE_MODEL,
     chat_completion,
     chat_completion_chunks,

@@ -55,7 +55,7 @@ ALL_CELLS_RUN_JS = """() => {
     return prompts.length > 0 && prompts.every(p => /^\\[\\d+\\]:$/.test(p.innerText.trim()));
 }"""
 
-# Phrases from the notebook's recordings (helpers/recordings/04_step_widget/).
+# Phrases from the notebook's recordings (helpers/data/recordings/04_step_widget/).
 BAT_QUESTION = "A bat and a ball cost €1.10 together."
 BAT_STEP_2 = "b + (b + 1.00) = 1.10"
 BAT_STEP_3 = "2b = 0.10"

@@ -12,22 +12,22 @@ import httpx2
 import openai
 import pytest
 
-from helpers import client as client_module
-from helpers.client import (
+from helpers.modes import client as client_module
+from helpers.modes.client import (
     describe_mode,
     get_async_client,
     get_client,
     get_http_client,
     mode_summary,
 )
-from helpers.config import ConfigurationError, resolve_mode
-from helpers.recording_files import (
+from helpers.modes.recording_files import (
     RecordingLibrary,
     RecordingNotFoundError,
     build_recording,
     write_recording,
 )
-from helpers.wire import chat_completion, chat_completion_chunks, error_body
+from helpers.modes.settings import ConfigurationError, resolve_mode
+from helpers.modes.wire import chat_completion, chat_completion_chunks, error_body
 from tests.support.server import JsonReply, StreamReply, StubServer, replies_in_order
 
 QUESTION = [{"role": "user", "content": "How many r's are in strawberry?"}]

@@ -18,13 +18,13 @@ import openai
 import pytest
 
 from helpers.evaluation.harness import evaluate, evaluate_async
+from helpers.evaluation.problems import make_problems
 from helpers.evaluation.progress import TextProgress, WidgetProgress
 from helpers.evaluation.store import ResultsFileError, read_results, result_key
 from helpers.evaluation.strategies import DIRECT_SYSTEM_PROMPT, get_strategy, question_for
-from helpers.loop import LOOP_SYSTEM_PROMPT
-from helpers.problems import make_problems
-from helpers.recording_files import last_user_message
-from helpers.wire import chat_completion, error_body
+from helpers.modes.recording_files import last_user_message
+from helpers.modes.wire import chat_completion, error_body
+from helpers.more_calls.loop import LOOP_SYSTEM_PROMPT
 from tests.support.server import JsonReply, StubServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -114,7 +114,7 @@ def test_a_killed_process_resumes_without_losing_or_duplicating(tmp_path):
     problems = make_problems("letters", 40)
     script = (
         "import sys, openai\n"
-        "from helpers.problems import make_problems\n"
+        "from helpers.evaluation.problems import make_problems\n"
         "from helpers.evaluation.harness import evaluate\n"
         "client = openai.AsyncOpenAI(base_url=sys.argv[1], api_key='t', max_retries=3)\n"
         "evaluate(make_problems('letters', 40), ('direct',), client=client,\n"
@@ -387,7 +387,7 @@ def offline(tmp_path, monkeypatch):
 
 def test_offline_replay_is_marked_and_its_latency_left_out(offline, tmp_path):
     from helpers.evaluation.strategies import direct_messages
-    from helpers.recording_files import build_recording, write_recording
+    from helpers.modes.recording_files import build_recording, write_recording
 
     for problem in PROBLEMS[:2]:
         body = {"model": "gpt-4o-mini", "messages": direct_messages(problem), "max_tokens": 100}

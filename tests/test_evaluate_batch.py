@@ -9,9 +9,9 @@ import pytest
 
 from helpers.evaluation.batch import batch_requests, batch_results, write_batch_file
 from helpers.evaluation.harness import evaluate
+from helpers.evaluation.problems import make_problems
 from helpers.evaluation.report import build_report
-from helpers.problems import make_problems
-from helpers.wire import chat_completion
+from helpers.modes.wire import chat_completion
 from tests.support.server import JsonReply, StubServer
 
 PROBLEMS = make_problems("dates", 3)

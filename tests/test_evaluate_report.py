@@ -6,9 +6,9 @@ import math
 
 import pytest
 
+from helpers.evaluation.problems import make_problems
 from helpers.evaluation.report import build_report
 from helpers.prices import PRICES
-from helpers.problems import make_problems
 
 PROBLEMS = make_problems("letters", 5)
 

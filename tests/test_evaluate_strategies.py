@@ -10,6 +10,7 @@ import time
 import openai
 import pytest
 
+from helpers.evaluation.problems import make_problems
 from helpers.evaluation.strategies import (
     ANSWER_FORMAT_LINE,
     DIRECT_SYSTEM_PROMPT,
@@ -21,11 +22,10 @@ from helpers.evaluation.strategies import (
     question_for,
     run_direct,
 )
-from helpers.loop import LAST_CALL, NEXT_STEP, RESEND, LoopState, step_loop
-from helpers.parsing import ReasoningParseError
-from helpers.problems import make_problems
+from helpers.modes.wire import chat_completion
+from helpers.more_calls.loop import LAST_CALL, NEXT_STEP, RESEND, LoopState, step_loop
+from helpers.parsing.errors import ReasoningParseError
 from helpers.thinking import read_reply
-from helpers.wire import chat_completion
 from tests.support.server import JsonReply, StubServer, replies_in_order
 
 # Pinned on purpose: if a prompt or setting changes, results on disk and the recordings

@@ -11,8 +11,8 @@ import openai
 import pytest
 
 import helpers
-from helpers import keys
-from helpers.checkup import Check, check_package, check_python, run_checkup
+from helpers.modes import keys
+from helpers.checks.checkup import Check, check_package, check_python, run_checkup
 from helpers.errors import explain_error
 from helpers.prices import estimate_cost, format_cost, price_for
 from helpers.reasoning import Reasoning, Usage
@@ -121,20 +121,20 @@ def test_checkup_passes_offline():
 
 
 def test_checkup_reports_a_missing_package(monkeypatch):
-    monkeypatch.setitem(helpers.checkup.PACKAGES, "no_such_module_xyz",
+    monkeypatch.setitem(helpers.checks.checkup.PACKAGES, "no_such_module_xyz",
                         ("no-such-dist", None, "pip install it"))
     check = check_package("no_such_module_xyz")
     assert check.status == "FAIL" and "pip install it" in str(check)
 
 
 def test_checkup_fails_old_python(monkeypatch):
-    monkeypatch.setattr(helpers.checkup, "MIN_PYTHON", (9, 0))
+    monkeypatch.setattr(helpers.checks.checkup, "MIN_PYTHON", (9, 0))
     assert check_python().status == "FAIL"
 
 
 def test_round_trip_failure_comes_with_a_fix(monkeypatch, tmp_path):
     monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))  # nothing recorded there
-    check = helpers.checkup.check_round_trip()
+    check = helpers.checks.checkup.check_round_trip()
     assert check.status == "FAIL" and "recorded" in check.fix
 
 
@@ -180,7 +180,7 @@ def test_every_public_name_loads_and_none_is_shadowed_by_a_module():
     submodules = {info.name for info in pkgutil.iter_modules(helpers.__path__)}
     for name in helpers.__all__:
         value = getattr(helpers, name)
-        if name not in ("agents", "evaluation", "exercises", "parsing", "problems", "tools"):
+        if name not in helpers._SUBPACKAGES:
             assert name not in submodules, f"helpers.{name} is both a module and a name"
             assert not isinstance(value, type(importlib)), f"helpers.{name} is a module"
     assert "think" in dir(helpers)
@@ -221,7 +221,7 @@ def _model_check_against(
     monkeypatch.setenv("HOMEMADE_O1_MODEL", model)
     with StubServer(replies_in_order([reply])) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
-        check = helpers.checkup.check_model()
+        check = helpers.checks.checkup.check_model()
     return check, server.requests
 
 
@@ -252,7 +252,7 @@ def test_model_check_is_fine_when_a_server_cannot_list_models(monkeypatch):
 
 
 def test_model_check_sends_nothing_offline(monkeypatch):
-    check = helpers.checkup.check_model()
+    check = helpers.checks.checkup.check_model()
     assert check.status == "OK" and "offline" in check.detail
 
 

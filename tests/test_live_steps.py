@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.live_steps import LiveSteps, find_json_start
+from helpers.widgets.live_steps import LiveSteps, find_json_start
 
 
 def feed_chars(text: str) -> tuple[LiveSteps, list[tuple[int, str]]]:

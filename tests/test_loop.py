@@ -8,8 +8,8 @@ import openai
 import pytest
 
 from helpers import StepViewer
-from helpers.loop import LAST_CALL, NEXT_STEP, read_step, step_loop
-from helpers.wire import chat_completion
+from helpers.modes.wire import chat_completion
+from helpers.more_calls.loop import LAST_CALL, NEXT_STEP, read_step, step_loop
 from tests.support.server import JsonReply, StubServer, replies_in_order
 
 

@@ -16,12 +16,12 @@ import matplotlib
 import openai
 
 import helpers
-from helpers.config import recordings_dir
-from helpers.loop import NEXT_STEP, step_loop
-from helpers.plots import cumulative_input_tokens, plot_token_growth
+from helpers.modes.recording_files import RecordingLibrary
+from helpers.modes.settings import recordings_dir
+from helpers.modes.wire import chat_completion, estimate_tokens
+from helpers.more_calls.loop import NEXT_STEP, step_loop
+from helpers.more_calls.token_plot import cumulative_input_tokens, plot_token_growth
 from helpers.reasoning import Reasoning, Usage
-from helpers.recording_files import RecordingLibrary
-from helpers.wire import chat_completion, estimate_tokens
 from tests.support.server import JsonReply, StubServer, replies_in_order
 
 matplotlib.use("Agg")

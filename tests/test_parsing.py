@@ -8,23 +8,22 @@ import time
 import pytest
 from pydantic import ValidationError
 
-from helpers.parsing import (
+from helpers.parsing.errors import ReasoningParseError
+from helpers.parsing.parse import parse_reasoning
+from helpers.parsing.repair import (
     JsonObject,
-    ReasoningAnswer,
-    ReasoningParseError,
-    cut_at_special_token,
-    find_json_objects,
     load_json,
-    natural_step_order,
-    parse_reasoning,
     protect_latex_backslashes,
-    read_step,
     repair_json,
-    scan_object,
-    step_key_number,
-    strip_code_fence,
-    strip_think_block,
 )
+from helpers.parsing.scan import find_json_objects, scan_object
+from helpers.parsing.shape import (
+    ReasoningAnswer,
+    natural_step_order,
+    read_step,
+    step_key_number,
+)
+from helpers.parsing.text import cut_at_special_token, strip_code_fence, strip_think_block
 from helpers.reasoning import Reasoning
 from tests.data.parsing_corpus import CASES, Case
 

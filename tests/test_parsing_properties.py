@@ -15,7 +15,7 @@ import re
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from helpers.parsing import parse_reasoning
+from helpers.parsing.parse import parse_reasoning
 
 TRICKY = [
     '"',

@@ -8,8 +8,8 @@ import openai
 import pytest
 
 import helpers
-from helpers.probe import ServerReport, probe_server
-from helpers.wire import chat_completion, chat_completion_chunks, error_body, tool_call
+from helpers.checks.probe import ServerReport, probe_server
+from helpers.modes.wire import chat_completion, chat_completion_chunks, error_body, tool_call
 from tests.support.server import JsonReply, StreamReply, StubRequest, StubServer
 
 STEPS = json.dumps({"steps": ["2 + 3 = 5", "Check: 5 - 3 = 2."], "result": "5"})

@@ -10,8 +10,8 @@ import re
 
 import pytest
 
-from helpers.problems import PROBLEM_FAMILIES, Problem, make_problems
-from helpers.problems.checks import (
+from helpers.evaluation.problems import PROBLEM_FAMILIES, Problem, make_problems
+from helpers.evaluation.problems.checks import (
     FAMILY_CHECKERS,
     check_answer,
     check_approximate,
@@ -20,9 +20,9 @@ from helpers.problems.checks import (
     check_integer,
     check_sorted_list,
 )
-from helpers.problems.generators import GENERATORS, Draft
-from helpers.problems.numbers import normalize_number
-from helpers.problems.stable_random import StableRandom
+from helpers.evaluation.problems.generators import GENERATORS, Draft
+from helpers.evaluation.problems.numbers import normalize_number
+from helpers.evaluation.problems.stable_random import StableRandom
 
 FAMILIES = list(PROBLEM_FAMILIES)
 

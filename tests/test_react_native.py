@@ -15,8 +15,10 @@ from helpers.agents.native import (
     run_tool_call,
     tool_result_message,
 )
-from helpers.tools import calculator, default_tools, search_notes, tool_schemas
-from helpers.wire import chat_completion, tool_call
+from helpers.modes.wire import chat_completion, tool_call
+from helpers.tools.calculator import calculator
+from helpers.tools.registry import default_tools, tool_schemas
+from helpers.tools.search import search_notes
 from tests.support.server import JsonReply, StubServer, replies_in_order
 
 QUESTION = "How many Eiffel Towers stacked would reach the top of Mount Everest?"

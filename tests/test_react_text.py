@@ -15,8 +15,10 @@ from helpers.agents.text import (
     react_system_prompt,
     run_react,
 )
-from helpers.tools import calculator, default_tools, search_notes
-from helpers.wire import chat_completion
+from helpers.modes.wire import chat_completion
+from helpers.tools.calculator import calculator
+from helpers.tools.registry import default_tools
+from helpers.tools.search import search_notes
 from tests.support.server import JsonReply, StubServer, replies_in_order
 
 QUESTION = "How many Eiffel Towers stacked would reach the top of Mount Everest?"

@@ -6,8 +6,7 @@ import json
 
 import pytest
 
-from helpers.config import PACKAGE_RECORDINGS
-from helpers.recording_files import (
+from helpers.modes.recording_files import (
     RecordingLibrary,
     build_recording,
     load_recording,
@@ -15,7 +14,8 @@ from helpers.recording_files import (
     validate_recording,
     write_recording,
 )
-from helpers.wire import chat_completion, chat_completion_chunks, split_into_tokens
+from helpers.modes.settings import PACKAGE_RECORDINGS
+from helpers.modes.wire import chat_completion, chat_completion_chunks, split_into_tokens
 
 LIBRARY = RecordingLibrary(PACKAGE_RECORDINGS)
 

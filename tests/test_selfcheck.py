@@ -8,7 +8,8 @@ import openai
 import pytest
 
 from helpers import Reasoning, StepViewer
-from helpers.selfcheck import (
+from helpers.modes.wire import chat_completion
+from helpers.more_calls.self_check import (
     REVIEW_SYSTEM_PROMPT,
     Review,
     ReviewError,
@@ -17,7 +18,6 @@ from helpers.selfcheck import (
     self_check,
     step_verdicts,
 )
-from helpers.wire import chat_completion
 from tests.support.server import JsonReply, StubServer, replies_in_order
 
 MUFFINS = Reasoning(

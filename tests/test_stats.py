@@ -6,7 +6,7 @@ import math
 
 import pytest
 
-from helpers.stats import (
+from helpers.evaluation.stats import (
     describe_accuracy,
     format_interval,
     mean,

@@ -8,10 +8,10 @@ import openai
 import pytest
 
 from helpers import StepViewer, think
-from helpers.parsing import ReasoningParseError
+from helpers.modes.recording_files import build_recording, write_recording
+from helpers.modes.wire import chat_completion, chat_completion_chunks
+from helpers.parsing.errors import ReasoningParseError
 from helpers.prompts import JSON_MODE, step_messages
-from helpers.recording_files import build_recording, write_recording
-from helpers.wire import chat_completion, chat_completion_chunks
 from tests.support.server import JsonReply, StreamReply, StubServer, replies_in_order
 
 QUESTION = "How many r's are in strawberry?"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from helpers.tools import calculator as calculator_module
 from helpers.tools.calculator import MAX_DIGITS, calculator
+from helpers.tools.calculator import calculator as calculator_module
 
 
 @pytest.mark.parametrize(

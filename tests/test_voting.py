@@ -7,13 +7,13 @@ import json
 import openai
 import pytest
 
-from helpers.voting import (
+from helpers.modes.wire import chat_completion, error_body
+from helpers.more_calls.voting import (
     majority_vote,
     normalize_result,
     read_sample,
     self_consistency,
 )
-from helpers.wire import chat_completion, error_body
 from tests.support.server import JsonReply, StubServer, replies_in_order
 
 

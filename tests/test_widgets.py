@@ -8,7 +8,7 @@ import ipywidgets as widgets
 import pytest
 
 from helpers.reasoning import Reasoning, Usage
-from helpers.widgets import StepMark, StepViewer
+from helpers.widgets.step_viewer import StepMark, StepViewer
 
 QUESTION = "How many times does the letter r appear in strawberry?"
 STEPS = [
@@ -280,7 +280,7 @@ def stream_text(shape: str) -> str:
 def test_live_char_by_char_reveals_steps_as_they_complete(
     shape: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "helpers.parsing", None)  # test this module's own reading
+    monkeypatch.setitem(sys.modules, "helpers.parsing.parse", None)  # test this module's own reading
     text = stream_text(shape)
     viewer = StepViewer.live(QUESTION)
     assert viewer.is_live and "Thinking" in viewer.status_label.value
@@ -329,7 +329,7 @@ def test_live_dropped_connection_never_shows_a_made_up_answer() -> None:
 
 
 def test_live_clean_finish_uses_the_parser_when_it_exists(monkeypatch: pytest.MonkeyPatch) -> None:
-    fake = types.ModuleType("helpers.parsing")
+    fake = types.ModuleType("helpers.parsing.parse")
     calls = []
 
     def parse_reasoning(text: str) -> Reasoning:
@@ -337,7 +337,7 @@ def test_live_clean_finish_uses_the_parser_when_it_exists(monkeypatch: pytest.Mo
         return Reasoning(steps=["parsed step"], result="parsed answer", repairs=["a fix"])
 
     fake.parse_reasoning = parse_reasoning
-    monkeypatch.setitem(sys.modules, "helpers.parsing", fake)
+    monkeypatch.setitem(sys.modules, "helpers.parsing.parse", fake)
     viewer = StepViewer.replay(['{"step1": "a",', ' "result": "b"}'], QUESTION)
     assert calls == ['{"step1": "a", "result": "b"}']
     assert viewer.reasoning.question == QUESTION
@@ -349,19 +349,19 @@ def test_live_clean_finish_uses_the_parser_when_it_exists(monkeypatch: pytest.Mo
 def test_live_parser_failure_falls_back_to_the_streamed_steps(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fake = types.ModuleType("helpers.parsing")
+    fake = types.ModuleType("helpers.parsing.parse")
 
     def parse_reasoning(text: str) -> Reasoning:
         raise ValueError("cannot read")
 
     fake.parse_reasoning = parse_reasoning
-    monkeypatch.setitem(sys.modules, "helpers.parsing", fake)
+    monkeypatch.setitem(sys.modules, "helpers.parsing.parse", fake)
     viewer = StepViewer.replay(['{"step1": "a", "result": "b"}'])
     assert viewer.reasoning.steps == ["a"] and viewer.reasoning.result == "b"
 
 
 def test_live_stream_that_never_closes_has_no_answer(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setitem(sys.modules, "helpers.parsing", None)
+    monkeypatch.setitem(sys.modules, "helpers.parsing.parse", None)
     viewer = StepViewer.replay(['{"step1": "a", "result": "b"'], QUESTION)
     assert not viewer.reasoning.complete
     assert not is_sent(viewer, '"b"') and "no final answer" in viewer.warning_html.value.lower()

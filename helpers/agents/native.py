@@ -31,9 +31,9 @@ from helpers.agents.trace import (
     action_key,
     cut_observation,
 )
-from helpers.client import get_client
-from helpers.config import default_model
-from helpers.tools import call_tool, default_tools, tool_schemas
+from helpers.modes.client import get_client
+from helpers.modes.settings import default_model
+from helpers.tools.registry import call_tool, default_tools, tool_schemas
 
 Tools = Mapping[str, Callable[..., str]] | Iterable[Callable[..., str]]
 

@@ -35,10 +35,10 @@ from helpers.agents.trace import (
     action_key,
     cut_observation,
 )
-from helpers.client import get_client
-from helpers.config import default_model
-from helpers.parsing import strip_think_block
-from helpers.tools import call_tool, default_tools, describe_tools
+from helpers.modes.client import get_client
+from helpers.modes.settings import default_model
+from helpers.parsing.text import strip_think_block
+from helpers.tools.registry import call_tool, default_tools, describe_tools
 
 Tools = Mapping[str, Callable[..., str]] | Iterable[Callable[..., str]]
 

@@ -18,10 +18,10 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
-from helpers.config import default_model
 from helpers.evaluation.harness import make_row
+from helpers.evaluation.problems import Problem
 from helpers.evaluation.strategies import Reply, Strategy, UnusableAnswer, get_strategy
-from helpers.problems import Problem
+from helpers.modes.settings import default_model
 from helpers.reasoning import Usage
 
 BATCH_URL = "/v1/chat/completions"

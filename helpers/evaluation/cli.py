@@ -14,10 +14,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from helpers.client import mode_summary
 from helpers.errors import explain_error
 from helpers.evaluation.harness import evaluate
-from helpers.problems import MIXED, PROBLEM_FAMILIES, make_problems
+from helpers.evaluation.problems import MIXED, PROBLEM_FAMILIES, make_problems
+from helpers.modes.client import mode_summary
 
 
 def _names(text: str) -> list[str]:

@@ -43,10 +43,9 @@ from typing import Any
 
 import openai
 
-from helpers.client import drafts_dir, get_async_client
-from helpers.config import ConfigurationError, default_model, resolve_mode
 from helpers.errors import add_advice, explain_error
 from helpers.evaluation.pacing import RequestPacer
+from helpers.evaluation.problems import Problem
 from helpers.evaluation.progress import Progress, make_progress
 from helpers.evaluation.report import Report, RunSummary, build_report
 from helpers.evaluation.store import ResultsFileError, ResultStore, result_key
@@ -57,9 +56,10 @@ from helpers.evaluation.strategies import (
     UnusableAnswer,
     get_strategy,
 )
-from helpers.problems import Problem
+from helpers.modes.client import drafts_dir, get_async_client
+from helpers.modes.recording_files import RecordingNotFoundError
+from helpers.modes.settings import ConfigurationError, default_model, resolve_mode
 from helpers.reasoning import Usage
-from helpers.recording_files import RecordingNotFoundError
 
 DEFAULT_MAX_RETRIES = 3
 

@@ -29,10 +29,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from helpers.evaluation.problems import Problem
+from helpers.evaluation.stats import (
+    format_interval,
+    mean,
+    paired_sign_test,
+    percentile,
+    wilson_interval,
+)
+from helpers.evaluation.tables import RIGHT_ALIGNED, TABLE_STYLE, html_table, text_table
 from helpers.prices import PRICE_TABLE_DATE, estimate_cost, format_cost, price_for
-from helpers.problems import Problem
-from helpers.stats import format_interval, mean, paired_sign_test, percentile, wilson_interval
-from helpers.tables import RIGHT_ALIGNED, TABLE_STYLE, html_table, text_table
 
 HANDWRITTEN_NOTE = (
     "replay answers HAND-WRITTEN for the offline course (no model wrote them): these numbers "

@@ -32,13 +32,13 @@ from typing import Any
 
 import openai
 
-from helpers.loop import LAST_CALL, LOOP_SYSTEM_PROMPT, NEXT_STEP, RESEND, LoopState
-from helpers.parsing import ReasoningParseError
-from helpers.problems import Problem
+from helpers.evaluation.problems import Problem
+from helpers.modes.transports import REPLAY_HEADER
+from helpers.more_calls.loop import LAST_CALL, LOOP_SYSTEM_PROMPT, NEXT_STEP, RESEND, LoopState
+from helpers.parsing.errors import ReasoningParseError
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Usage
 from helpers.thinking import read_reply
-from helpers.transports import REPLAY_HEADER
 
 ANSWER_FORMAT_LINE = "Give the answer as {answer_format}."
 DIRECT_SYSTEM_PROMPT = (
@@ -246,7 +246,7 @@ async def run_loop(
     max_tokens: int | None,
     response_format: dict[str, Any] | None,
 ) -> Answer:
-    """The per-step loop: `helpers.loop.LoopState` decides, one call per step."""
+    """The per-step loop: `helpers.more_calls.loop.LoopState` decides, one call per step."""
     state = LoopState(question_for(problem), LOOP_SYSTEM_PROMPT, max_steps)
     while not state.done:
         reply = await chat(

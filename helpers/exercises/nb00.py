@@ -12,7 +12,8 @@ from helpers.exercises.core import checker
     "00.1",
     looked_for="a chat completion from client.chat.completions.create whose text contains 'pong'",
     hint="Use client = helpers.get_client(), then client.chat.completions.create(...) with "
-    "model=helpers.default_model() and messages=helpers.checkup.PING_MESSAGES (max_tokens=5). "
+    "model=helpers.default_model() and messages=helpers.checks.checkup.PING_MESSAGES "
+    "(max_tokens=5). "
     "Store the whole reply object, not just its text.",
 )
 def check_00_1(first_reply: Any) -> str | None:

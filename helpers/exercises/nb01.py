@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from helpers.exercises.core import checker
-from helpers.wire import chat_completion
+from helpers.modes.wire import chat_completion
 
 
 @checker(

@@ -8,7 +8,7 @@ from typing import Any
 from openai.types.chat import ChatCompletion
 
 from helpers.exercises.core import checker
-from helpers.wire import chat_completion
+from helpers.modes.wire import chat_completion
 
 FENCE = "`" * 3
 

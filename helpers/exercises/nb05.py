@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from helpers.exercises.core import checker
-from helpers.voting import normalize_result
+from helpers.more_calls.voting import normalize_result
 
 
 @checker(

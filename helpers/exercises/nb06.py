@@ -8,7 +8,7 @@ import json
 from typing import Any
 
 from helpers.exercises.core import checker
-from helpers.tools import call_tool, tool_schema
+from helpers.tools.registry import call_tool, tool_schema
 
 _PARSE_CASES: list[tuple[str, tuple[str, str] | None]] = [
     (

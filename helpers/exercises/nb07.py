@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from helpers.evaluation.stats import wilson_interval
 from helpers.exercises.core import checker
-from helpers.stats import wilson_interval
 
 YES_NO_CASES = [
     ("yes", "Yes", True),

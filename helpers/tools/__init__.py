@@ -4,8 +4,8 @@ Every tool returns a `str`, also when something goes wrong ("Error: ..."), so an
 agent loop can show the result to the model as an observation and carry on.
 
 - `calculator(expression)`: safe arithmetic (no `eval`);
-- `search_notes(query, k=3)`: keyword search over the offline notes in `helpers/library/`;
-- `read_file(path)`: reads a text file inside `helpers/library/` only;
+- `search_notes(query, k=3)`: keyword search over the offline notes in `helpers/data/library/`;
+- `read_file(path)`: reads a text file inside `helpers/data/library/` only;
   `make_file_reader(folder)` makes one for another folder;
 - `run_python(code, timeout=5)`: runs code in a limited subprocess, and only after
   you have called `enable_python(True)` yourself.
@@ -13,33 +13,3 @@ agent loop can show the result to the model as an observation and carry on.
 `tool_schema`, `tool_schemas`, `describe_tools` and `call_tool` connect them to a
 model, with OpenAI tool calling or with a ReAct text prompt.
 """
-
-from helpers.tools.calculator import calculator
-from helpers.tools.files import make_file_reader, read_file
-from helpers.tools.python_runner import enable_python, python_enabled, run_python
-from helpers.tools.registry import (
-    call_tool,
-    default_tools,
-    describe_tools,
-    parse_docstring,
-    tool_schema,
-    tool_schemas,
-)
-from helpers.tools.search import LIBRARY_DIR, search_notes
-
-__all__ = [
-    "LIBRARY_DIR",
-    "calculator",
-    "call_tool",
-    "default_tools",
-    "describe_tools",
-    "enable_python",
-    "make_file_reader",
-    "parse_docstring",
-    "python_enabled",
-    "read_file",
-    "run_python",
-    "search_notes",
-    "tool_schema",
-    "tool_schemas",
-]

@@ -2,7 +2,7 @@
 
 `make_file_reader(root)` builds a `read_file(path)` tool confined to `root`.
 The module-level `read_file` is confined to the course library
-(`helpers/library/`). Decisions, so nobody has to guess:
+(`helpers/data/library/`). Decisions, so nobody has to guess:
 
 - Paths are relative to the folder, with `/` (or `\\`) between parts.
   Absolute paths, `~`, drive letters and any `..` part are refused outright.

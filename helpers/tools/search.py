@@ -1,4 +1,4 @@
-"""`search_notes`: keyword search over the small offline library in `helpers/library/`.
+"""`search_notes`: keyword search over the small offline library in `helpers/data/library/`.
 
 The library is a folder of short markdown notes written for this course: one
 `# Title` line, a few paragraphs, and a `Source:` line. Ranking is Okapi BM25,
@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
-LIBRARY_DIR = Path(__file__).resolve().parent.parent / "library"
+LIBRARY_DIR = Path(__file__).resolve().parent.parent / "data" / "library"
 """The folder of notes that `search_notes` and the default `read_file` use."""
 
 MAX_RESULTS = 10

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from helpers.recording_files import last_user_message
-from helpers.wire import chat_completion, chat_completion_chunks
+from helpers.modes.recording_files import last_user_message
+from helpers.modes.wire import chat_completion, chat_completion_chunks
 
 
 @dataclass

@@ -11,7 +11,7 @@ from __future__ import annotations
 import getpass
 import os
 
-from helpers.config import resolve_mode
+from helpers.modes.settings import resolve_mode
 
 KEY_PROMPT = "Paste your OpenAI API key and press Enter (or just press Enter to stay offline): "
 

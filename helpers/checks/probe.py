@@ -24,13 +24,14 @@ from typing import Any
 import openai
 from pydantic import ValidationError
 
-from helpers.client import get_client
-from helpers.config import default_model
 from helpers.errors import add_advice, explain_error, server_message
+from helpers.evaluation.tables import LEFT_ALIGNED, html_table, text_table
+from helpers.modes.client import get_client
+from helpers.modes.settings import default_model
+from helpers.modes.transports import REPLAY_HEADER
 from helpers.prompts import JSON_MODE, STEPS_JSON_SCHEMA, StepAnswer, step_messages
-from helpers.tables import LEFT_ALIGNED, html_table, text_table
-from helpers.tools import calculator, tool_schemas
-from helpers.transports import REPLAY_HEADER
+from helpers.tools.calculator import calculator
+from helpers.tools.registry import tool_schemas
 
 PROBE_QUESTION = "What is 2 + 3?"
 ANSWER_ONLY = [{"role": "user", "content": "What is 2 + 3? Reply with the number only."}]

@@ -19,7 +19,8 @@ from typing import Any
 import httpx2
 import openai
 
-from helpers.config import (
+from helpers.modes.recording_files import RecordingLibrary
+from helpers.modes.settings import (
     ConfigurationError,
     base_url,
     default_model,
@@ -27,8 +28,7 @@ from helpers.config import (
     resolve_mode,
     stream_pace,
 )
-from helpers.recording_files import RecordingLibrary
-from helpers.transports import RecordingTransport, ReplayTransport
+from helpers.modes.transports import RecordingTransport, ReplayTransport
 
 # Placeholders sent where a key is required by the SDK but not by the server.
 OFFLINE_API_KEY = "offline-replay-no-key-needed"
@@ -178,7 +178,7 @@ def _describe_library(library: RecordingLibrary) -> str:
 def _folder_label(folder: Path) -> str:
     if os.environ.get("HOMEMADE_O1_RECORDINGS", "").strip():
         return f"the folder {folder.name!r}"
-    return "helpers/recordings"
+    return "helpers/data/recordings"
 
 
 def mode_summary(mode: str | None = None) -> str:

@@ -25,11 +25,12 @@ from typing import Any
 
 import openai
 
-from helpers.client import get_client
-from helpers.config import default_model
 from helpers.errors import add_advice
-from helpers.parsing import ReasoningParseError, parse_reasoning
-from helpers.problems.numbers import clean_text, normalize_number
+from helpers.evaluation.problems.numbers import clean_text, normalize_number
+from helpers.modes.client import get_client
+from helpers.modes.settings import default_model
+from helpers.parsing.errors import ReasoningParseError
+from helpers.parsing.parse import parse_reasoning
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Reasoning, Usage
 
@@ -45,7 +46,7 @@ def normalize_result(result: object) -> str:
 
     A result that states one number becomes that number in plain digits
     ("9 packs", "nine", "$9.00" and "**9**" all give "9"; the number is picked by
-    `helpers.problems.numbers.normalize_number`). Anything else is folded: lower
+    `helpers.evaluation.problems.numbers.normalize_number`). Anything else is folded: lower
     case, markdown and punctuation removed (except inside numbers such as "12:15"),
     spaces collapsed and a leading "the", "a" or "an" dropped ("The Eiffel Tower."
     gives "eiffel tower"). An empty or missing result gives "".

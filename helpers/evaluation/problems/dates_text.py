@@ -14,7 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from helpers.problems.pick import Candidate
+from helpers.evaluation.problems.pick import Candidate
 
 MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August",

@@ -23,10 +23,11 @@ from typing import Any
 
 import openai
 
-from helpers.client import get_client
-from helpers.config import default_model
 from helpers.errors import add_advice
-from helpers.parsing import load_json, strip_code_fence, strip_think_block
+from helpers.modes.client import get_client
+from helpers.modes.settings import default_model
+from helpers.parsing.repair import load_json
+from helpers.parsing.text import strip_code_fence, strip_think_block
 from helpers.prompts import JSON_MODE
 from helpers.reasoning import Reasoning, Usage
 

@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal, localcontext
 from typing import Any
 
-from helpers.problems.dates_text import format_long_date, weekday_name
-from helpers.problems.stable_random import StableRandom
-from helpers.problems.stories import STORIES
-from helpers.problems.words import (
+from helpers.evaluation.problems.dates_text import format_long_date, weekday_name
+from helpers.evaluation.problems.stable_random import StableRandom
+from helpers.evaluation.problems.stories import STORIES
+from helpers.evaluation.problems.words import (
     CAPITALISED_WORDS,
     COUNTING_WORDS,
     SHARED_PREFIX_GROUPS,

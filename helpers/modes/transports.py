@@ -19,7 +19,7 @@ from typing import Any
 import anyio
 import httpx2
 
-from helpers.recording_files import (
+from helpers.modes.recording_files import (
     Recording,
     RecordingLibrary,
     RecordingNotFoundError,

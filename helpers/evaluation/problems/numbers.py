@@ -9,7 +9,7 @@
    "nine hundred and ninety-nine", "a hundred", "a dozen" (12) and "none" (0).
    In counting mode, "once", "twice" and "thrice" become "1 time" etc.
 3. Find every number (ordinals like "3rd" and digits glued to letters like
-   "r2" are not numbers) and let `helpers.problems.pick.pick_answer` choose one:
+   "r2" are not numbers) and let `helpers.evaluation.problems.pick.pick_answer` choose one:
    brackets are asides, answer markers ("answer is", "=") win, then the
    opening number if it stands alone, else the last number. Hedged ("3 or 4")
    and negated ("not 3") answers give None.
@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from helpers.problems.pick import Candidate, pick_answer
+from helpers.evaluation.problems.pick import Candidate, pick_answer
 
 _UNITS = {
     "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,

@@ -31,9 +31,9 @@ from dataclasses import dataclass, replace
 
 import ipywidgets as widgets
 
-from helpers.live_steps import LiveSteps
 from helpers.reasoning import Reasoning
-from helpers.reasoning_html import (
+from helpers.widgets.live_steps import LiveSteps
+from helpers.widgets.step_html import (
     MUTED_STYLE,
     call_summary,
     html_to_text,
@@ -510,7 +510,7 @@ def _reasoning_from_stream(
     """Parse the streamed text at the end; fall back to what `LiveSteps` read."""
     if not cut_off:
         try:
-            from helpers.parsing import parse_reasoning
+            from helpers.parsing.parse import parse_reasoning
         except ImportError:
             parse_reasoning = None
         if parse_reasoning is not None:

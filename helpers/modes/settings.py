@@ -22,7 +22,7 @@ MODES = ("live", "offline", "record")
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_PACE = 60.0  # chunks per second, roughly what gpt-4o-mini streams at
 OPENAI_BASE_URL = "https://api.openai.com/v1"
-PACKAGE_RECORDINGS = Path(__file__).parent / "recordings"
+PACKAGE_RECORDINGS = Path(__file__).resolve().parent.parent / "data" / "recordings"
 
 
 class ConfigurationError(RuntimeError):

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import NamedTuple
 
-from helpers.problems.stable_random import StableRandom
-from helpers.problems.words import PEOPLE
+from helpers.evaluation.problems.stable_random import StableRandom
+from helpers.evaluation.problems.words import PEOPLE
 
 
 class Story(NamedTuple):

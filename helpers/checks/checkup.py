@@ -2,7 +2,7 @@
 
 From a notebook: `helpers.print_checkup()`. From a terminal, in the project folder:
 
-    python -m helpers.checkup
+    python -m helpers.checks.checkup
 
 Each check prints OK, WARN or FAIL, and a fix for anything that is not OK.
 """
@@ -15,9 +15,9 @@ import sys
 import time
 from dataclasses import dataclass
 
-from helpers.config import ConfigurationError, default_model, resolve_mode
+from helpers.modes.settings import ConfigurationError, default_model, resolve_mode
 
-# helpers.client needs openai; it is imported inside the checks that use it, so a
+# helpers.modes.client needs openai; it is imported inside the checks that use it, so a
 # missing package shows up as a FAIL line with a fix, not as a traceback.
 MISSING_PACKAGES_FIX = "install the packages first: pip install -r requirements.txt"
 
@@ -90,7 +90,7 @@ def check_widget_frontend() -> Check:
 
 def check_mode() -> Check:
     try:
-        from helpers.client import mode_summary
+        from helpers.modes.client import mode_summary
     except ImportError as error:
         return Check("mode", "FAIL", f"cannot load the client ({error})", MISSING_PACKAGES_FIX)
     try:
@@ -114,7 +114,7 @@ def check_model() -> Check:
     if mode == "offline":
         return Check("model", "OK", f"{model} (offline, the recordings answer any model name)")
     try:
-        from helpers.client import get_client
+        from helpers.modes.client import get_client
     except ImportError as error:
         return Check("model", "FAIL", f"cannot load the client ({error})", MISSING_PACKAGES_FIX)
     try:
@@ -140,8 +140,8 @@ def check_model() -> Check:
 def check_round_trip() -> Check:
     """Send one tiny request (to the model, or to the offline recordings)."""
     try:
-        from helpers.client import get_client
         from helpers.errors import explain_error
+        from helpers.modes.client import get_client
     except ImportError as error:
         return Check(
             "round trip", "FAIL", f"cannot load the client ({error})", MISSING_PACKAGES_FIX

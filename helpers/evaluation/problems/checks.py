@@ -6,7 +6,7 @@ model put in its `result` field (usually a string; numbers and lists are read
 through `str()`). Every checker is lenient about form and strict about
 content: "Three.", "**3**" and "r appears 3 times" all pass for 3, while "30",
 "13" and "3 or 4" do not. The rules for picking the answer out of a longer
-text live in `helpers.problems.numbers` and `helpers.problems.pick`.
+text live in `helpers.evaluation.problems.numbers` and `helpers.evaluation.problems.pick`.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ import re
 from collections import Counter
 from collections.abc import Callable
 
-from helpers.problems.dates_text import blank_out_dates, find_dates, find_weekdays
-from helpers.problems.numbers import clean_text, find_numbers, normalize_number
-from helpers.problems.pick import pick_answer
+from helpers.evaluation.problems.dates_text import blank_out_dates, find_dates, find_weekdays
+from helpers.evaluation.problems.numbers import clean_text, find_numbers, normalize_number
+from helpers.evaluation.problems.pick import pick_answer
 
 Checker = Callable[[str, object], bool]
 
@@ -56,7 +56,7 @@ def check_date_answer(answer: str, result: object) -> bool:
     """Check a date-family answer: an ISO date, a weekday name, or a number of days.
 
     The kind is read from the canonical answer. Dates may be written in any
-    spelling `helpers.problems.dates_text` accepts; weekdays in any case or as
+    spelling `helpers.evaluation.problems.dates_text` accepts; weekdays in any case or as
     three-letter abbreviations; day counts like any other number.
     """
     text = clean_text(result)

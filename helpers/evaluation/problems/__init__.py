@@ -19,9 +19,9 @@ import hashlib
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
-from helpers.problems.checks import check_answer
-from helpers.problems.generators import GENERATORS
-from helpers.problems.stable_random import StableRandom
+from helpers.evaluation.problems.checks import check_answer
+from helpers.evaluation.problems.generators import GENERATORS
+from helpers.evaluation.problems.stable_random import StableRandom
 
 PROBLEM_FAMILIES: dict[str, str] = {
     "letters": 'count a letter in a word ("r" in "strawberry", 0 to 5+ times, some capitals)',

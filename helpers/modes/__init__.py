@@ -1,0 +1,13 @@
+"""Machinery: how `get_client()` answers. A learner can skip this folder.
+
+The notebooks always use the real `openai` client; this package chooses what is
+under it:
+
+- `settings`: the environment variables, and which mode to use;
+- `client`: `get_client()` and friends, `describe_mode()`;
+- `keys`: typing a key in a notebook, pointing at a local server;
+- `transports`: the HTTP transports that replay recordings (offline) and save them (record);
+- `recording_files`: the recording file format, matching a request to its recording,
+  and the message a miss gives;
+- `wire`: chat-completion replies in the exact JSON shape the API sends.
+"""

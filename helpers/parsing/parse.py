@@ -1,0 +1,221 @@
+"""`parse_reasoning`: the whole ladder, from a raw reply to a `Reasoning` or a clear error.
+
+The package docstring (`helpers/parsing/__init__.py`) lists the rungs and the
+module that holds each one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from helpers.parsing.errors import ReasoningParseError
+from helpers.parsing.repair import (
+    load_json,
+)
+from helpers.parsing.scan import (
+    JsonSpan,
+    find_json_spans,
+    looks_answer_like,
+)
+from helpers.parsing.shape import (
+    AnswerParts,
+    ReasoningAnswer,
+    find_answer,
+)
+from helpers.parsing.text import (
+    FENCE_LINE,
+    cut_at_special_token,
+    first_line,
+    looks_like_refusal,
+    normalize_text,
+    strip_code_fence,
+    strip_think_block,
+)
+from helpers.reasoning import Reasoning
+
+_MEMBER_FIRST = re.compile(r'\s*"[^"\n]{1,40}"\s*:')
+_BARE_QUOTE = re.compile(r'(?<!\\)"')
+_QUOTED_OBJECT = re.compile(r'"\{\\".*\}"', re.DOTALL)
+
+
+@dataclass
+class _Found:
+    """One complete answer found in the text, with where it sat and what it took."""
+
+    span: JsonSpan
+    parts: AnswerParts
+    repairs: list[str]
+
+
+def parse_reasoning(text: str) -> Reasoning:
+    """Read a model's answer into steps, titles and a result.
+
+    Args:
+        text: the model's reply exactly as received.
+
+    Returns:
+        A `Reasoning` whose `raw` is `text`, whose `repairs` name every fix that was
+        needed, and whose `warnings` hold one sentence for the learner when there were
+        any.
+
+    Raises:
+        ReasoningParseError: empty text, no JSON, no steps, no result, a refusal, or
+            an answer that was cut off. `error.reason` says which.
+    """
+    if text is None or not str(text).strip():
+        raise ReasoningParseError("empty", text=text or "")
+    repairs: list[str] = []
+    cleaned = normalize_text(text)
+    if "\ufeff" in text:
+        repairs.append("removed byte order mark")
+    cleaned, token = cut_at_special_token(cleaned)
+    if token:
+        repairs.append(f"cut the text at the chat token {token}")
+    try:
+        cleaned, had_think = strip_think_block(cleaned)
+    except ValueError:
+        raise ReasoningParseError(
+            "truncated", "the text stops while the model is still thinking", text
+        ) from None
+    if had_think:
+        repairs.append("removed <think> block")
+    if not cleaned.strip():
+        if had_think:
+            raise ReasoningParseError("no_json", "only thinking, no answer after it", text)
+        raise ReasoningParseError("empty", text=text)
+    parts, found_repairs = _read_answer(cleaned, text)
+    answer = ReasoningAnswer(steps=parts.steps, result=parts.result or "", titles=parts.titles)
+    repairs += found_repairs
+    warnings = []
+    if repairs:
+        warnings.append(
+            "The model's answer was not clean JSON, so it was repaired before reading it ("
+            + "; ".join(repairs)
+            + ")."
+        )
+    return Reasoning(
+        steps=answer.steps,
+        result=answer.result,
+        titles=answer.titles,
+        raw=text,
+        repairs=repairs,
+        warnings=warnings,
+    )
+
+
+def _decode_inner(text: str) -> object:
+    return load_json(text).value
+
+
+def _read_answer(cleaned: str, raw: str) -> tuple[AnswerParts, list[str]]:
+    """Find the answer in cleaned text; return it and the repairs it needed, or raise."""
+    encoded = _read_double_encoded(cleaned, raw)
+    if encoded is not None:
+        return encoded
+    found: list[_Found] = []
+    cut_off: list[JsonSpan] = []
+    partial: list[AnswerParts] = []
+    resume = 0
+    for span in find_json_spans(cleaned):
+        if span.start < resume:
+            continue
+        if span.truncated:
+            cut_off.append(span)
+            continue
+        if ":" not in span.text and "：" not in span.text:
+            continue
+        try:
+            loaded = load_json(span.text)
+        except ValueError:
+            continue
+        parts = find_answer(loaded.value, decode=_decode_inner)
+        if parts is not None and parts.complete:
+            if span.closed_braces and parts.may_continue:
+                cut_off.append(span)  # more steps may have been coming
+                continue
+            found.append(_Found(span, parts, loaded.repairs + parts.repairs))
+            resume = span.end
+            continue
+        if span.closed_braces:
+            cut_off.append(span)  # an unfinished object without a result: it was still coming
+            continue
+        if parts is not None:
+            partial.append(parts)
+        if span.complete and not loaded.used_library:
+            resume = span.end
+    if not found and not cut_off and _MEMBER_FIRST.match(cleaned):
+        # An assistant message pre-filled with "{" comes back without it.
+        parts, repairs = _read_answer("{" + cleaned.lstrip(), raw)
+        return parts, ["added missing opening brace", *repairs]
+    if found:
+        last = found[-1]
+        later = (span for span in cut_off if span.start > last.span.start)
+        if any(looks_answer_like(span.text) for span in later):
+            raise ReasoningParseError(
+                "truncated", "a later answer after a complete one was cut off", raw
+            )
+        repairs = _surroundings(cleaned, last.span) + last.repairs
+        if last.span.closed_braces:
+            repairs.append("closed missing brace")
+        if len(found) > 1:
+            repairs.append(f"used the last of {len(found)} complete answers")
+        return last.parts, repairs
+    if cut_off:
+        raise ReasoningParseError("truncated", text=raw)
+    raise _explain_failure(cleaned, partial, raw)
+
+
+def _read_double_encoded(cleaned: str, raw: str) -> tuple[AnswerParts, list[str]] | None:
+    """Handle a reply that is one JSON string whose content is the answer.
+
+    Also handles the same string printed without its outer quotes (`{\\"step1\\": ...}`).
+    """
+    inner = strip_code_fence(cleaned).strip()
+    if inner.startswith("{") and '\\"' in inner and not _BARE_QUOTE.search(inner):
+        inner = f'"{inner}"'
+    elif not inner.startswith('"') and (quoted := _QUOTED_OBJECT.search(inner)):
+        inner = quoted.group(0)  # 'Here it is: "{\\"step1\\": ...}"'
+    if not (inner.startswith('"') and inner.endswith('"') and len(inner) > 2):
+        return None
+    try:
+        decoded = load_json(inner).value
+    except ValueError:
+        return None
+    if not isinstance(decoded, str) or "{" not in decoded:
+        return None
+    parts, repairs = _read_answer(decoded, raw)
+    return parts, ["decoded JSON written inside a string", *repairs]
+
+
+def _surroundings(cleaned: str, span: JsonSpan) -> list[str]:
+    """Name what was thrown away around the chosen object: fences, prose."""
+    around = cleaned[: span.start] + "\n" + cleaned[span.end :]
+    repairs = []
+    if FENCE_LINE.search(around):
+        repairs.append("removed code fence")
+    if FENCE_LINE.sub("", around).strip():
+        repairs.append("ignored text around the JSON")
+    return repairs
+
+
+def _all_text(partial: list[AnswerParts], cleaned: str) -> str:
+    """The results written in objects that had no steps, else the cleaned text."""
+    results = [parts.result for parts in partial if parts.result]
+    return " ".join(results) if results else cleaned
+
+
+def _explain_failure(cleaned: str, partial: list[AnswerParts], raw: str) -> ReasoningParseError:
+    """Pick the most useful error when no complete answer was found."""
+    for parts in partial:
+        if parts.refusal:
+            return ReasoningParseError("refusal", first_line(parts.refusal), raw)
+    if any(any(step.strip() for step in parts.steps) for parts in partial):
+        return ReasoningParseError("no_result", text=raw)
+    if partial and looks_like_refusal(_all_text(partial, cleaned)):
+        return ReasoningParseError("refusal", first_line(_all_text(partial, cleaned)), raw)
+    if partial:
+        return ReasoningParseError("no_steps", text=raw)
+    if looks_like_refusal(cleaned):
+        return ReasoningParseError("refusal", first_line(cleaned), raw)
+    return ReasoningParseError("no_json", text=raw)
