@@ -1,9 +1,9 @@
 """One-line explanations of what went wrong when calling a model, and what to do.
 
-    try:
-        client.chat.completions.create(...)
-    except Exception as error:
-        print(helpers.explain_error(error))
+try:
+    client.chat.completions.create(...)
+except Exception as error:
+    print(helpers.explain_error(error))
 """
 
 from __future__ import annotations

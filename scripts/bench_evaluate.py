@@ -88,8 +88,15 @@ def run(url: str, path: Path, n: int, concurrency: int, progress: bool = False) 
     client = openai.AsyncOpenAI(base_url=url, api_key="bench", max_retries=8)
     problems = make_problems("mixed", n)
     start = time.perf_counter()
-    evaluate(problems, (STRATEGY,), client=client, concurrency=concurrency,
-             results_path=path, progress=progress, model="gpt-4o-mini")
+    evaluate(
+        problems,
+        (STRATEGY,),
+        client=client,
+        concurrency=concurrency,
+        results_path=path,
+        progress=progress,
+        model="gpt-4o-mini",
+    )
     return time.perf_counter() - start
 
 
@@ -100,8 +107,10 @@ def check_file(path: Path, n: int) -> tuple[bool, str]:
     lost = planned - set(keys)
     duplicated = len(keys) - len(set(keys))
     ok = not lost and not duplicated and set(keys) == planned
-    return ok, (f"{len(rows)} rows, {len(set(keys))} distinct keys, {len(lost)} lost, "
-                f"{duplicated} duplicated")
+    return ok, (
+        f"{len(rows)} rows, {len(set(keys))} distinct keys, {len(lost)} lost, "
+        f"{duplicated} duplicated"
+    )
 
 
 def verdict(ok: bool) -> str:
@@ -117,12 +126,16 @@ def speed(args: argparse.Namespace, folder: Path) -> bool:
             times[concurrency] = run(stub.url, path, args.n, concurrency)
         ok, text = check_file(path, args.n)
         ok_all &= ok
-        print(f"concurrency {concurrency}: {times[concurrency]:6.2f} s, {server.refused} requests "
-              f"got a 429 and were retried; results file: {text}  {verdict(ok)}")
+        print(
+            f"concurrency {concurrency}: {times[concurrency]:6.2f} s, {server.refused} requests "
+            f"got a 429 and were retried; results file: {text}  {verdict(ok)}"
+        )
     ratio = times[1] / times[8]
     bound = args.n / -(-args.n // 8)  # n jobs in rounds of 8, if nothing were ever retried
-    print(f"speed-up: {ratio:.1f}x (target >= 6x; at most about {bound:.1f}x for {args.n} "
-          f"jobs on 8 workers)  {verdict(ratio >= 6)}")
+    print(
+        f"speed-up: {ratio:.1f}x (target >= 6x; at most about {bound:.1f}x for {args.n} "
+        f"jobs on 8 workers)  {verdict(ratio >= 6)}"
+    )
     return ok_all and ratio >= 6
 
 
@@ -133,7 +146,9 @@ def kill_and_resume(args: argparse.Namespace, folder: Path) -> bool:
         stub._server.handle_error = lambda *args: None  # the kill resets its connections: fine
         child = subprocess.Popen(
             [sys.executable, __file__, "--child", stub.url, str(path), "--n", str(args.n)],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and child.poll() is None:
@@ -141,8 +156,10 @@ def kill_and_resume(args: argparse.Namespace, folder: Path) -> bool:
                 break
             time.sleep(0.005)
         if child.poll() is not None:
-            print(f"the child finished before it could be killed: "
-                  f"{child.stderr.read().decode()[-300:]}")
+            print(
+                f"the child finished before it could be killed: "
+                f"{child.stderr.read().decode()[-300:]}"
+            )
             return False
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
@@ -156,8 +173,10 @@ def kill_and_resume(args: argparse.Namespace, folder: Path) -> bool:
     ok, text = check_file(path, args.n)
     repaid = sum(server.answered[q] - answered_before[q] for q in before)
     lost_in_flight = sum(answered_before[q] for q in answered_before if q not in before)
-    print(f"resumed: {text}; finished results asked again: {repaid} "
-          f"(answers in flight at the kill, never saved, asked again: {lost_in_flight})")
+    print(
+        f"resumed: {text}; finished results asked again: {repaid} "
+        f"(answers in flight at the kill, never saved, asked again: {lost_in_flight})"
+    )
     good = ok and repaid == 0
     print(f"kill-and-resume: {verdict(good)}")
     return good
@@ -171,16 +190,22 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50, help="problems (default 50)")
     parser.add_argument("--delay", type=float, default=0.2, help="server delay in seconds")
-    parser.add_argument("--rate-limited", type=float, default=0.2,
-                        help="fraction of attempts refused with 429 (default 0.2)")
+    parser.add_argument(
+        "--rate-limited",
+        type=float,
+        default=0.2,
+        help="fraction of attempts refused with 429 (default 0.2)",
+    )
     parser.add_argument("--child", nargs=2, metavar=("URL", "PATH"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         child(*args.child, args.n)
         return 0
-    print(f"{args.n} problems x strategy {STRATEGY!r}; the server answers after "
-          f"{args.delay * 1000:.0f} ms and at once refuses {args.rate_limited:.0%} of attempts "
-          "with 429 (retry-after-ms: 100)")
+    print(
+        f"{args.n} problems x strategy {STRATEGY!r}; the server answers after "
+        f"{args.delay * 1000:.0f} ms and at once refuses {args.rate_limited:.0%} of attempts "
+        "with 429 (retry-after-ms: 100)"
+    )
     with tempfile.TemporaryDirectory() as folder:
         results = [speed(args, Path(folder)), kill_and_resume(args, Path(folder))]
     print(f"overall: {verdict(all(results))}")

@@ -37,8 +37,16 @@ def fake_key() -> str:
     return "sk-" + "testonly" * 5  # built at run time: no key-shaped literal in the repo
 
 
-def add_recording(folder: Path, body: dict, *, text: str = "", stream: bool = False,
-                  repeat: int = 0, ends: str = "done", origin: str = "hand-written") -> Path:
+def add_recording(
+    folder: Path,
+    body: dict,
+    *,
+    text: str = "",
+    stream: bool = False,
+    repeat: int = 0,
+    ends: str = "done",
+    origin: str = "hand-written",
+) -> Path:
     if stream:
         chunks = chat_completion_chunks(body, text)
         response = {"status": 200, "stream": chunks, "ends": ends}
@@ -46,8 +54,14 @@ def add_recording(folder: Path, body: dict, *, text: str = "", stream: bool = Fa
             response["stream"] = chunks[: len(chunks) // 2]
     else:
         response = {"status": 200, "body": chat_completion(body, text)}
-    document = build_recording(method="POST", endpoint="chat/completions", body=body,
-                               response=response, origin=origin, repeat=repeat)
+    document = build_recording(
+        method="POST",
+        endpoint="chat/completions",
+        body=body,
+        response=response,
+        origin=origin,
+        repeat=repeat,
+    )
     return write_recording(folder / "tests", document)
 
 
@@ -63,8 +77,10 @@ def recordings(tmp_path, monkeypatch):
 @pytest.fixture
 def no_sockets(monkeypatch):
     """Fail the test if anything tries to open a network connection."""
+
     def refuse(*args, **kwargs):
         raise AssertionError("offline mode opened a socket")
+
     monkeypatch.setattr(socket.socket, "connect", refuse)
     monkeypatch.setattr(socket, "create_connection", refuse)
 
@@ -159,8 +175,9 @@ def test_offline_stream_is_paced_when_asked(recordings, monkeypatch):
 
 def test_offline_dropped_stream_raises_like_a_dropped_connection(recordings):
     body = {"model": "gpt-4o-mini", "messages": QUESTION, "stream": True}
-    add_recording(recordings, body, text="a long answer that is cut off", stream=True,
-                  ends="dropped")
+    add_recording(
+        recordings, body, text="a long answer that is cut off", stream=True, ends="dropped"
+    )
     stream = get_client().chat.completions.create(model="m", messages=QUESTION, stream=True)
     with pytest.raises(openai.APIConnectionError) as caught:
         list(stream)
@@ -174,7 +191,8 @@ def test_identical_requests_get_their_recordings_in_order(recordings):
     client = get_client()
     answers = [
         client.chat.completions.create(model="m", messages=QUESTION, temperature=1.0)
-        .choices[0].message.content
+        .choices[0]
+        .message.content
         for _ in range(4)
     ]
     assert answers == ["3", "2", "3", "3"]
@@ -194,8 +212,9 @@ def test_a_miss_names_the_nearest_prompt_and_how_to_go_live(recordings):
 
 
 def test_a_miss_points_at_the_differing_parameter(recordings):
-    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION, "temperature": 0.2},
-                  text="3")
+    add_recording(
+        recordings, {"model": "gpt-4o-mini", "messages": QUESTION, "temperature": 0.2}, text="3"
+    )
     with pytest.raises(RecordingNotFoundError, match=r"temperature \(0.9 vs recorded 0.2\)"):
         get_client().chat.completions.create(model="m", messages=QUESTION, temperature=0.9)
 
@@ -216,8 +235,12 @@ def test_a_miss_is_not_retried(recordings, monkeypatch):
 
 def test_async_client_replays_plain_and_streamed(recordings):
     add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION}, text="three")
-    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION, "stream": True},
-                  text="three, streamed", stream=True)
+    add_recording(
+        recordings,
+        {"model": "gpt-4o-mini", "messages": QUESTION, "stream": True},
+        text="three, streamed",
+        stream=True,
+    )
 
     async def run():
         client = get_async_client()
@@ -247,8 +270,9 @@ def test_describe_mode_says_offline_and_hand_written(recordings, capsys):
 
 
 def test_describe_mode_counts_recorded_answers(recordings):
-    add_recording(recordings, {"model": "gpt-4o-mini", "messages": QUESTION}, text="3",
-                  origin="recorded")
+    add_recording(
+        recordings, {"model": "gpt-4o-mini", "messages": QUESTION}, text="3", origin="recorded"
+    )
     assert "answers recorded from a real model" in mode_summary()
 
 
@@ -263,8 +287,11 @@ def test_describe_mode_live_names_the_server_and_model(monkeypatch):
 # ---- live over real HTTP -----------------------------------------------------------
 def test_sdk_retries_a_429_then_succeeds(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", fake_key())
-    rate_limited = JsonReply(error_body("Rate limit reached", "requests", "rate_limit_exceeded"),
-                             status=429, headers={"retry-after-ms": "10"})
+    rate_limited = JsonReply(
+        error_body("Rate limit reached", "requests", "rate_limit_exceeded"),
+        status=429,
+        headers={"retry-after-ms": "10"},
+    )
     ok = JsonReply(chat_completion({"messages": QUESTION}, "3"))
     with StubServer(replies_in_order([rate_limited, ok])) as server:
         client = get_client("live", base_url=server.url, max_retries=2)
@@ -305,8 +332,7 @@ def test_record_mode_saves_a_replayable_recording_without_secrets(tmp_path, monk
     with StubServer() as server:
         client = get_client("record", base_url=server.url)
         reply = client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
-        stream = client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION,
-                                                stream=True)
+        stream = client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION, stream=True)
         streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert server.requests[0].headers["authorization"] == f"Bearer {key}"
     files = sorted((tmp_path / "unit").glob("*.json"))
@@ -386,8 +412,10 @@ def test_repeats_count_across_clients_in_one_session(recordings):
     for repeat, text in enumerate(["first", "second"]):
         add_recording(recordings, body, text=text, repeat=repeat)
     answers = [
-        get_client().chat.completions.create(model="m", messages=QUESTION, temperature=1.0)
-        .choices[0].message.content
+        get_client()
+        .chat.completions.create(model="m", messages=QUESTION, temperature=1.0)
+        .choices[0]
+        .message.content
         for _ in range(2)  # a new client each time, as think() makes by default
     ]
     assert answers == ["first", "second"]

@@ -40,10 +40,17 @@ def right_answer(body: dict) -> str:
         return answer
     if system == LOOP_SYSTEM_PROMPT:
         if len(body["messages"]) < 4:
-            return json.dumps({"title": "Spell", "content": "spell the word", "next_action":
-                               "continue"})
-        return json.dumps({"title": "Final answer", "content": "count",
-                           "next_action": "final_answer", "result": answer})
+            return json.dumps(
+                {"title": "Spell", "content": "spell the word", "next_action": "continue"}
+            )
+        return json.dumps(
+            {
+                "title": "Final answer",
+                "content": "count",
+                "next_action": "final_answer",
+                "result": answer,
+            }
+        )
     return json.dumps({"steps": ["spell it", "count"], "result": answer})
 
 
@@ -100,7 +107,8 @@ def test_resume_after_a_stop_and_a_torn_last_line(tmp_path):
         report = run(server, path)
         asked = Counter(
             (last_user_message(r.body), r.body["messages"][0]["content"][:20])
-            for r in server.requests if len(r.body["messages"]) == 2
+            for r in server.requests
+            if len(r.body["messages"]) == 2
         )
     keys = keys_in(path)
     assert len(keys) == 18 and set(keys.values()) == {1}
@@ -122,8 +130,9 @@ def test_a_killed_process_resumes_without_losing_or_duplicating(tmp_path):
     )
     with StubServer(lambda request: answering(request, delay=0.03)) as server:
         server._server.handle_error = lambda *args: None  # the kill resets connections
-        child = subprocess.Popen([sys.executable, "-c", script, server.url, str(path)], cwd=ROOT,
-                                 stderr=subprocess.PIPE)
+        child = subprocess.Popen(
+            [sys.executable, "-c", script, server.url, str(path)], cwd=ROOT, stderr=subprocess.PIPE
+        )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline and child.poll() is None:
             if path.exists() and path.read_bytes().count(b"\n") >= 10:
@@ -153,8 +162,9 @@ def test_429s_are_retried_by_the_sdk_without_duplicates(tmp_path):
             seen[key] += 1
             first = seen[key] == 1
         if first:  # every request is turned away once
-            return JsonReply(error_body("slow down", "rate_limit_error"), 429,
-                             {"retry-after-ms": "10"})
+            return JsonReply(
+                error_body("slow down", "rate_limit_error"), 429, {"retry-after-ms": "10"}
+            )
         return answering(request)
 
     path = tmp_path / "results.jsonl"
@@ -193,8 +203,9 @@ def test_a_call_that_keeps_failing_is_a_result_and_is_asked_again_next_time(tmp_
 def test_unusable_replies_are_failures_that_are_not_asked_again(tmp_path):
     def handler(request):
         if request.body["messages"][0]["content"] == DIRECT_SYSTEM_PROMPT:
-            return JsonReply(chat_completion(request.body, "Let me think about th",
-                                             finish_reason="length"))
+            return JsonReply(
+                chat_completion(request.body, "Let me think about th", finish_reason="length")
+            )
         return JsonReply(chat_completion(request.body, "I am not sure, sorry."))
 
     path = tmp_path / "results.jsonl"
@@ -213,8 +224,14 @@ def test_unusable_replies_are_failures_that_are_not_asked_again(tmp_path):
 def test_each_request_has_a_timeout(tmp_path):
     with StubServer(lambda request: answering(request, delay=1.0)) as server:
         started = time.perf_counter()
-        report = run(server, tmp_path / "r.jsonl", problems=PROBLEMS[:2], strategies=("direct",),
-                     client=client_for(server, max_retries=0), timeout=0.2)
+        report = run(
+            server,
+            tmp_path / "r.jsonl",
+            problems=PROBLEMS[:2],
+            strategies=("direct",),
+            client=client_for(server, max_retries=0),
+            timeout=0.2,
+        )
         elapsed = time.perf_counter() - started
     rows = read_results(tmp_path / "r.jsonl")
     assert elapsed < 0.9
@@ -276,8 +293,14 @@ def test_results_from_another_setup_are_never_mixed(tmp_path):
 
 def test_samples_and_options_reach_every_request(tmp_path):
     with StubServer(answering) as server:
-        report = run(server, tmp_path / "r.jsonl", problems=PROBLEMS[:2], strategies=("direct",),
-                     samples=3, temperature=0.7)
+        report = run(
+            server,
+            tmp_path / "r.jsonl",
+            problems=PROBLEMS[:2],
+            strategies=("direct",),
+            samples=3,
+            temperature=0.7,
+        )
         temperatures = {r.body.get("temperature") for r in server.requests}
     assert temperatures == {0.7}
     assert report.row("direct").n == 6
@@ -294,11 +317,12 @@ def test_a_sync_client_works_too(tmp_path):
 
 def test_evaluate_works_inside_a_running_event_loop_and_async(tmp_path):
     with StubServer(answering) as server:
+
         async def inside_a_notebook():
-            from_thread = evaluate(PROBLEMS, ("direct",), client=client_for(server),
-                                   progress=False)
-            awaited = await evaluate_async(PROBLEMS, ("direct",), client=client_for(server),
-                                           progress=False)
+            from_thread = evaluate(PROBLEMS, ("direct",), client=client_for(server), progress=False)
+            awaited = await evaluate_async(
+                PROBLEMS, ("direct",), client=client_for(server), progress=False
+            )
             return from_thread, awaited
 
         first, second = asyncio.run(inside_a_notebook())
@@ -359,8 +383,21 @@ def test_the_terminal_command_runs_against_a_server(tmp_path, monkeypatch, capsy
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)
         monkeypatch.setenv("HOMEMADE_O1_MODE", "live")
         path = tmp_path / "cli.jsonl"
-        code = main(["--families", "letters", "--n", "4", "--strategies", "direct,cot",
-                     "--results", str(path), "--quiet", "--plot", str(tmp_path / "p.png")])
+        code = main(
+            [
+                "--families",
+                "letters",
+                "--n",
+                "4",
+                "--strategies",
+                "direct,cot",
+                "--results",
+                str(path),
+                "--quiet",
+                "--plot",
+                str(tmp_path / "p.png"),
+            ]
+        )
     printed = capsys.readouterr().out
     assert code == 0 and "Mode: LIVE" in printed
     assert "4/4" in printed and "cot vs direct on the same 4 problems" in printed
@@ -392,11 +429,18 @@ def test_offline_replay_is_marked_and_its_latency_left_out(offline, tmp_path):
     for problem in PROBLEMS[:2]:
         body = {"model": "gpt-4o-mini", "messages": direct_messages(problem), "max_tokens": 100}
         response = {"status": 200, "body": chat_completion(body, problem.answer)}
-        write_recording(offline, build_recording(
-            method="POST", endpoint="chat/completions", body=body, response=response,
-            origin="hand-written", note="hand-written test"))
-    report = evaluate(PROBLEMS[:2], ("direct",), results_path=tmp_path / "r.jsonl",
-                      progress=False)
+        write_recording(
+            offline,
+            build_recording(
+                method="POST",
+                endpoint="chat/completions",
+                body=body,
+                response=response,
+                origin="hand-written",
+                note="hand-written test",
+            ),
+        )
+    report = evaluate(PROBLEMS[:2], ("direct",), results_path=tmp_path / "r.jsonl", progress=False)
     rows = read_results(tmp_path / "r.jsonl")
     assert {r["origin"] for r in rows} == {"hand-written"}
     assert report.row("direct").correct == 2 and report.row("direct").latency_p50 is None
@@ -421,10 +465,19 @@ def test_a_limited_rerun_only_clears_the_failures_it_asks_again(tmp_path):
 
 def test_a_live_run_never_resumes_from_replayed_answers(tmp_path, monkeypatch):
     path = tmp_path / "results.jsonl"
-    replayed = {"problem_id": PROBLEMS[0].id, "strategy": "direct", "sample": 0,
-                "prompt_id": get_strategy("direct").prompt_id, "model": "gpt-4o-mini",
-                "options": {}, "result": "3", "correct": True, "error": None,
-                "error_kind": None, "origin": "hand-written"}
+    replayed = {
+        "problem_id": PROBLEMS[0].id,
+        "strategy": "direct",
+        "sample": 0,
+        "prompt_id": get_strategy("direct").prompt_id,
+        "model": "gpt-4o-mini",
+        "options": {},
+        "result": "3",
+        "correct": True,
+        "error": None,
+        "error_kind": None,
+        "origin": "hand-written",
+    }
     path.write_text(json.dumps(replayed) + "\n", encoding="utf-8")
     with StubServer(answering) as server:
         monkeypatch.setenv("OPENAI_BASE_URL", server.url)

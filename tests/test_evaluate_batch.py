@@ -19,8 +19,12 @@ PROBLEMS = make_problems("dates", 3)
 
 def output_line(request, text, finish_reason="stop"):
     body = chat_completion(request["body"], text, finish_reason=finish_reason)
-    return {"id": "batch_req_1", "custom_id": request["custom_id"],
-            "response": {"status_code": 200, "request_id": "r", "body": body}, "error": None}
+    return {
+        "id": "batch_req_1",
+        "custom_id": request["custom_id"],
+        "response": {"status_code": 200, "request_id": "r", "body": body},
+        "error": None,
+    }
 
 
 @pytest.mark.parametrize("strategy", ["direct", "cot"])
@@ -44,11 +48,19 @@ def test_batch_output_becomes_result_rows_and_a_report(tmp_path):
     for number, request in enumerate(requests):
         answer = right[request["custom_id"].split("|")[0]]
         if number == 4:
-            output.append(output_line(request, '{"steps": ["a"], "result": "' + answer + '"}',
-                                      finish_reason="length"))
+            output.append(
+                output_line(
+                    request, '{"steps": ["a"], "result": "' + answer + '"}', finish_reason="length"
+                )
+            )
         elif number == 5:
-            output.append({"custom_id": request["custom_id"], "response": None,
-                           "error": {"code": "batch_expired", "message": "expired"}})
+            output.append(
+                {
+                    "custom_id": request["custom_id"],
+                    "response": None,
+                    "error": {"code": "batch_expired", "message": "expired"},
+                }
+            )
         else:
             output.append(output_line(request, json.dumps({"steps": ["a"], "result": answer})))
     text = "\n".join(json.dumps(line) for line in output) + "\n"

@@ -13,25 +13,68 @@ from helpers.prices import PRICES
 PROBLEMS = make_problems("letters", 5)
 
 
-def row(strategy, index, correct, *, prompt=100, completion=10, reasoning=0, latency=1.0,
-        error=None, kind=None, origin=None, model="gpt-4o-mini", result=None, calls=1):
+def row(
+    strategy,
+    index,
+    correct,
+    *,
+    prompt=100,
+    completion=10,
+    reasoning=0,
+    latency=1.0,
+    error=None,
+    kind=None,
+    origin=None,
+    model="gpt-4o-mini",
+    result=None,
+    calls=1,
+):
     problem = PROBLEMS[index]
     return {
-        "problem_id": problem.id, "strategy": strategy, "sample": 0, "prompt_id": f"id-{strategy}",
-        "model": model, "options": {}, "family": problem.family, "answer": problem.answer,
+        "problem_id": problem.id,
+        "strategy": strategy,
+        "sample": 0,
+        "prompt_id": f"id-{strategy}",
+        "model": model,
+        "options": {},
+        "family": problem.family,
+        "answer": problem.answer,
         "result": result if result is not None else (problem.answer if correct else "999"),
-        "correct": correct, "error": error, "error_kind": kind, "steps": 0, "calls": calls,
-        "prompt_tokens": prompt, "completion_tokens": completion, "reasoning_tokens": reasoning,
-        "latency": latency, "served_by": None, "origin": origin,
+        "correct": correct,
+        "error": error,
+        "error_kind": kind,
+        "steps": 0,
+        "calls": calls,
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "reasoning_tokens": reasoning,
+        "latency": latency,
+        "served_by": None,
+        "origin": origin,
     }
 
 
 def results():
     first = [row("a", i, i < 3, latency=float(i + 1)) for i in range(4)]
-    first.append(row("a", 4, False, prompt=0, completion=0, latency=5.0, error="timeout",
-                     kind="call", calls=0))
-    second = [row("b", i, i != 1, prompt=300, completion=120, reasoning=40, origin="hand-written",
-                  calls=2) for i in range(5)]
+    first.append(
+        row(
+            "a",
+            4,
+            False,
+            prompt=0,
+            completion=0,
+            latency=5.0,
+            error="timeout",
+            kind="call",
+            calls=0,
+        )
+    )
+    second = [
+        row(
+            "b", i, i != 1, prompt=300, completion=120, reasoning=40, origin="hand-written", calls=2
+        )
+        for i in range(5)
+    ]
     return first + second
 
 
@@ -59,7 +102,10 @@ def test_mean_tokens_include_failures():
     a, b = report.row("a"), report.row("b")
     assert (a.mean_prompt_tokens, a.mean_completion_tokens, a.mean_calls) == (80, 8, 0.8)
     assert (b.mean_prompt_tokens, b.mean_completion_tokens, b.mean_reasoning_tokens) == (
-        300, 120, 40)
+        300,
+        120,
+        40,
+    )
 
 
 def test_cost_at_the_dated_prices():
@@ -108,8 +154,13 @@ def test_only_the_given_problems_and_strategies_count():
 def test_paired_comparison_counts_disagreements():
     comparison = build_report(results(), PROBLEMS, ["a", "b"]).compare("a", "b")
     # a right on 0,1,2; b right on 0,2,3,4
-    assert (comparison.pairs, comparison.both, comparison.only_first, comparison.only_second,
-            comparison.neither) == (5, 2, 1, 2, 0)
+    assert (
+        comparison.pairs,
+        comparison.both,
+        comparison.only_first,
+        comparison.only_second,
+        comparison.neither,
+    ) == (5, 2, 1, 2, 0)
     assert comparison.p_value == pytest.approx(1.0)
     assert "only b right 2" in str(comparison) and "p = 1.000" in str(comparison)
 

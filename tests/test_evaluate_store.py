@@ -40,6 +40,7 @@ def test_a_key_is_never_written_twice(tmp_path):
 def test_appends_from_many_threads_never_duplicate(tmp_path):
     path = tmp_path / "r.jsonl"
     with ResultStore(path, fsync=False) as store:
+
         def add():
             for number in range(50):
                 store.append(result(f"p{number}"))
@@ -99,8 +100,11 @@ def test_forget_removes_results_from_memory_and_file(tmp_path):
         store.append(result("p4"))
         assert store.append(result("p2"))  # may be written again once forgotten
     assert [r["problem_id"] for r in read_results(path)] == ["p1", "p3", "p4", "p2"]
-    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".r.jsonl.") and
-                not p.name.endswith(".lock")]  # no temporary file left behind
+    assert not [
+        p
+        for p in tmp_path.iterdir()
+        if p.name.startswith(".r.jsonl.") and not p.name.endswith(".lock")
+    ]  # no temporary file left behind
 
 
 @pytest.mark.skipif(sys.platform == "win32", reason="the lock is POSIX only")

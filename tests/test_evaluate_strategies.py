@@ -91,11 +91,16 @@ def test_loop_state_decides_without_calling_anything():
 
 def test_a_cut_off_resend_stops_the_loop_even_if_it_parses():
     # Before LoopState, the loop read the resent step without looking at finish_reason.
-    with StubServer(replies_in_order([
-        lambda r: JsonReply(chat_completion(r.body, "Let me count.")),
-        lambda r: JsonReply(chat_completion(r.body, step("so 3", final="3"),
-                                            finish_reason="length")),
-    ])) as server:
+    with StubServer(
+        replies_in_order(
+            [
+                lambda r: JsonReply(chat_completion(r.body, "Let me count.")),
+                lambda r: JsonReply(
+                    chat_completion(r.body, step("so 3", final="3"), finish_reason="length")
+                ),
+            ]
+        )
+    ) as server:
         client = openai.OpenAI(base_url=server.url, api_key="test", max_retries=0)
         reasoning = step_loop("How many r's in strawberry?", client=client)
     assert not reasoning.complete and reasoning.result == ""
@@ -127,11 +132,14 @@ class FakeChat:
         return self.reply
 
 
-@pytest.mark.parametrize(("reply", "problem"), [
-    (FakeChat("", "stop"), "empty"),
-    (FakeChat("The answer is", "length"), r"max_tokens \(100\)"),
-    (FakeChat(None, "stop", refusal="I can't."), "refused"),
-])
+@pytest.mark.parametrize(
+    ("reply", "problem"),
+    [
+        (FakeChat("", "stop"), "empty"),
+        (FakeChat("The answer is", "length"), r"max_tokens \(100\)"),
+        (FakeChat(None, "stop", refusal="I can't."), "refused"),
+    ],
+)
 def test_direct_answers_that_cannot_be_used(reply, problem):
     with pytest.raises(UnusableAnswer, match=problem):
         asyncio.run(run_direct(make_problems("letters", 1)[0], reply, max_tokens=100))

@@ -11,9 +11,9 @@ import openai
 import pytest
 
 import helpers
-from helpers.modes import keys
 from helpers.checks.checkup import Check, check_package, check_python, run_checkup
 from helpers.errors import explain_error
+from helpers.modes import keys
 from helpers.prices import estimate_cost, format_cost, price_for
 from helpers.reasoning import Reasoning, Usage
 from tests.support.server import JsonReply, StubServer, replies_in_order
@@ -54,10 +54,14 @@ def _status_error(cls, status, body=None):
     [
         (_status_error(openai.AuthenticationError, 401), "OPENAI_API_KEY"),
         (_status_error(openai.NotFoundError, 404), "model name"),
-        (_status_error(openai.RateLimitError, 429, {"error": {"code": "rate_limit_exceeded"}}),
-         "wait"),
-        (_status_error(openai.RateLimitError, 429, {"error": {"code": "insufficient_quota"}}),
-         "credit"),
+        (
+            _status_error(openai.RateLimitError, 429, {"error": {"code": "rate_limit_exceeded"}}),
+            "wait",
+        ),
+        (
+            _status_error(openai.RateLimitError, 429, {"error": {"code": "insufficient_quota"}}),
+            "credit",
+        ),
         (openai.APITimeoutError(httpx2.Request("POST", "http://x")), "timeout"),
         (openai.APIConnectionError(request=httpx2.Request("POST", "http://x")), "OPENAI_BASE_URL"),
         (helpers.RecordingNotFoundError("miss"), "recorded"),
@@ -70,8 +74,11 @@ def test_every_error_gets_one_line_of_advice(error, words):
 
 
 def test_bad_request_quotes_the_server():
-    error = _status_error(openai.BadRequestError, 400,
-                          {"error": {"message": "response_format json_schema not supported"}})
+    error = _status_error(
+        openai.BadRequestError,
+        400,
+        {"error": {"message": "response_format json_schema not supported"}},
+    )
     assert "json_schema not supported" in explain_error(error)
 
 
@@ -121,8 +128,11 @@ def test_checkup_passes_offline():
 
 
 def test_checkup_reports_a_missing_package(monkeypatch):
-    monkeypatch.setitem(helpers.checks.checkup.PACKAGES, "no_such_module_xyz",
-                        ("no-such-dist", None, "pip install it"))
+    monkeypatch.setitem(
+        helpers.checks.checkup.PACKAGES,
+        "no_such_module_xyz",
+        ("no-such-dist", None, "pip install it"),
+    )
     check = check_package("no_such_module_xyz")
     assert check.status == "FAIL" and "pip install it" in str(check)
 
@@ -156,8 +166,12 @@ def test_the_schema_and_the_pydantic_model_agree():
 
 
 def test_reasoning_text_and_escaped_html():
-    reasoning = Reasoning(steps=["<b>bold</b>", "two"], result="<img src=x onerror=alert(1)>",
-                          titles=["T1"], question="Q?")
+    reasoning = Reasoning(
+        steps=["<b>bold</b>", "two"],
+        result="<img src=x onerror=alert(1)>",
+        titles=["T1"],
+        question="Q?",
+    )
     assert reasoning.titles == ["T1", None]
     text = reasoning.to_text()
     assert "Step 1 (T1): <b>bold</b>" in text
@@ -237,8 +251,9 @@ def test_model_check_accepts_an_ollama_name_without_its_tag(monkeypatch):
 
 
 def test_model_check_names_the_models_the_server_has(monkeypatch):
-    check, _ = _model_check_against(monkeypatch, _models("qwen2.5:7b", "llama3.2:latest"),
-                                    "gpt-4o-mini")
+    check, _ = _model_check_against(
+        monkeypatch, _models("qwen2.5:7b", "llama3.2:latest"), "gpt-4o-mini"
+    )
     assert check.status == "WARN"
     assert "no model called 'gpt-4o-mini'" in check.detail
     assert "llama3.2:latest, qwen2.5:7b" in check.detail

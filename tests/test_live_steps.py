@@ -155,9 +155,7 @@ def test_unfinished_step_and_cut_off_reasoning() -> None:
     assert not reasoning.complete
     assert reasoning.result == ""
     assert reasoning.finish_reason == "length"
-    assert reasoning.warnings == [
-        "Step 2 was cut off part-way; it is shown as far as it arrived."
-    ]
+    assert reasoning.warnings == ["Step 2 was cut off part-way; it is shown as far as it arrived."]
     text = reasoning.to_text()
     assert "Step 2: half writ" in text and "Result: (not given)" in text
     assert "Warning: Cut off: the model hit its token limit before it finished." in text
@@ -193,9 +191,9 @@ def test_no_json_at_all() -> None:
     [
         ('{"a": 1}', 0),
         ('```json\n{"a": 1}', 8),
-        ("Set {x} first, then {\n  \"a\": 1}", 20),
+        ('Set {x} first, then {\n  "a": 1}', 20),
         ("{", None),
-        ("<think>{\"a\": 1}", None),
+        ('<think>{"a": 1}', None),
         ("<think>x</think>{}", 16),
     ],
 )

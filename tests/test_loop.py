@@ -21,8 +21,9 @@ def step(content, title="Step", final=None):
 
 
 def reply(text, finish_reason="stop"):
-    return lambda request: JsonReply(chat_completion(request.body, text,
-                                                     finish_reason=finish_reason))
+    return lambda request: JsonReply(
+        chat_completion(request.body, text, finish_reason=finish_reason)
+    )
 
 
 def run(replies, **kwargs):
@@ -33,11 +34,13 @@ def run(replies, **kwargs):
 
 
 def test_the_loop_stops_at_the_final_answer_and_sums_usage():
-    reasoning, requests = run([
-        reply(step("Spell it: s-t-r-a-w-b-e-r-r-y", "Spell")),
-        reply(step("r at 3, 8, 9", "Find")),
-        reply(step("1 + 2 = 3", "Check", final="3")),
-    ])
+    reasoning, requests = run(
+        [
+            reply(step("Spell it: s-t-r-a-w-b-e-r-r-y", "Spell")),
+            reply(step("r at 3, 8, 9", "Find")),
+            reply(step("1 + 2 = 3", "Check", final="3")),
+        ]
+    )
     assert reasoning.complete and reasoning.result == "3"
     assert reasoning.steps == ["Spell it: s-t-r-a-w-b-e-r-r-y", "r at 3, 8, 9", "1 + 2 = 3"]
     assert reasoning.titles == ["Spell", "Find", "Check"]
@@ -54,8 +57,10 @@ def test_each_call_resends_the_whole_history():
 
 
 def test_input_tokens_grow_with_every_step():
-    reasoning, _ = run([reply(step(f"step number {n} " + "x" * 40)) for n in range(5)]
-                       + [reply(step("done", final="1"))])
+    reasoning, _ = run(
+        [reply(step(f"step number {n} " + "x" * 40)) for n in range(5)]
+        + [reply(step("done", final="1"))]
+    )
     prompts = [c.prompt_tokens for c in reasoning.calls]
     assert prompts == sorted(prompts) and prompts[-1] > 2 * prompts[0]
 
@@ -69,18 +74,21 @@ def test_the_step_cap_asks_once_more_then_gives_up_honestly():
 
 
 def test_the_cap_reminder_can_still_produce_an_answer():
-    reasoning, _ = run([reply(step("a")), reply(step("b")), reply(step("c", final="42"))],
-                       max_steps=2)
+    reasoning, _ = run(
+        [reply(step("a")), reply(step("b")), reply(step("c", final="42"))], max_steps=2
+    )
     assert reasoning.complete and reasoning.result == "42" and len(reasoning.steps) == 3
 
 
 def test_bad_json_in_a_middle_step_is_asked_for_again():
-    reasoning, requests = run([
-        reply(step("first")),
-        reply("Sure, the next step is to count."),
-        reply(step("second")),
-        reply(step("third", final="3")),
-    ])
+    reasoning, requests = run(
+        [
+            reply(step("first")),
+            reply("Sure, the next step is to count."),
+            reply(step("second")),
+            reply(step("third", final="3")),
+        ]
+    )
     assert reasoning.complete and reasoning.steps == ["first", "second", "third"]
     resend = requests[2].body["messages"][-1]["content"]
     assert "not the JSON object" in resend and "no JSON object" in resend
@@ -98,8 +106,9 @@ def test_a_repeated_step_stops_the_loop():
 
 
 def test_a_cut_off_step_stops_the_loop():
-    reasoning, _ = run([reply(step("first")), reply('{"title": "x", "content": "ha',
-                                                    finish_reason="length")])
+    reasoning, _ = run(
+        [reply(step("first")), reply('{"title": "x", "content": "ha', finish_reason="length")]
+    )
     assert not reasoning.complete and "cut off" in reasoning.warnings[0]
     assert reasoning.steps == ["first"]
 
@@ -107,12 +116,21 @@ def test_a_cut_off_step_stops_the_loop():
 def test_steps_show_in_a_viewer_as_they_arrive():
     seen = []
     viewer = StepViewer(question="q")
-    with StubServer(replies_in_order([
-        reply(step("one", "A")), reply(step("two", "B", final="2")),
-    ])) as server:
+    with StubServer(
+        replies_in_order(
+            [
+                reply(step("one", "A")),
+                reply(step("two", "B", final="2")),
+            ]
+        )
+    ) as server:
         client = openai.OpenAI(base_url=server.url, api_key="test")
-        reasoning = step_loop("q", client=client, viewer=viewer,
-                              on_step=lambda n, title, content: seen.append((n, viewer.step_count)))
+        reasoning = step_loop(
+            "q",
+            client=client,
+            viewer=viewer,
+            on_step=lambda n, title, content: seen.append((n, viewer.step_count)),
+        )
     assert seen == [(1, 1), (2, 2)]
     assert not viewer.is_live and viewer.step_count == 2
     viewer.show_all()
@@ -122,12 +140,18 @@ def test_steps_show_in_a_viewer_as_they_arrive():
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
-        ('```json\n{"title": "T", "content": "c", "next_action": "continue"}\n```',
-         {"title": "T", "content": "c", "next_action": "continue"}),
-        ('{"content": "c", "next_action": "Final_Answer", "result": 4}',
-         {"title": None, "content": "c", "next_action": "final_answer", "result": "4"}),
-        ('<think>hmm {x}</think>{"title": "T", "content": "multi\nline"}',
-         {"title": "T", "content": "multi\nline", "next_action": "continue"}),
+        (
+            '```json\n{"title": "T", "content": "c", "next_action": "continue"}\n```',
+            {"title": "T", "content": "c", "next_action": "continue"},
+        ),
+        (
+            '{"content": "c", "next_action": "Final_Answer", "result": 4}',
+            {"title": None, "content": "c", "next_action": "final_answer", "result": "4"},
+        ),
+        (
+            '<think>hmm {x}</think>{"title": "T", "content": "multi\nline"}',
+            {"title": "T", "content": "multi\nline", "next_action": "continue"},
+        ),
     ],
 )
 def test_read_step(text, expected):

@@ -40,9 +40,11 @@ def step(content, final=None):
 def test_each_call_grows_by_exactly_the_step_it_appends():
     texts = [step(f"working line {n}: " + "abc " * (5 + 3 * n)) for n in range(5)]
     texts.append(step("done", final="7"))
-    with StubServer(replies_in_order(
-        [lambda request, t=t: JsonReply(chat_completion(request.body, t)) for t in texts]
-    )) as server:
+    with StubServer(
+        replies_in_order(
+            [lambda request, t=t: JsonReply(chat_completion(request.body, t)) for t in texts]
+        )
+    ) as server:
         client = openai.OpenAI(base_url=server.url, api_key="test", max_retries=0)
         reasoning = step_loop("q", client=client, model="m")
     prompts = [call.prompt_tokens for call in reasoning.calls]

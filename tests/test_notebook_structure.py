@@ -85,8 +85,9 @@ def test_saved_from_a_fresh_offline_run(path):
     assert "widgets" not in notebook.metadata, "strip saved widget state"
     for cell in code(notebook):
         for output in cell.outputs:
-            assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {}), \
+            assert "application/vnd.jupyter.widget-view+json" not in output.get("data", {}), (
                 "a saved widget view carries a random model id"
+            )
     assert notebook.metadata["kernelspec"]["name"] == "python3"
 
 

@@ -45,13 +45,17 @@ def run(replies, **kwargs):
 
 
 def test_parallel_tool_calls_each_get_their_own_tool_message():
-    agent_run, requests = run([
-        calls(("call_1", "search_notes", {"query": "Eiffel Tower height"}),
-              ("call_2", "search_notes", {"query": "Mount Everest height"}),
-              content="I need both heights."),
-        calls(("call_3", "calculator", {"expression": "8848.86 / 330"})),
-        answer("About 27 Eiffel Towers (8848.86 / 330 = 26.8)."),
-    ])
+    agent_run, requests = run(
+        [
+            calls(
+                ("call_1", "search_notes", {"query": "Eiffel Tower height"}),
+                ("call_2", "search_notes", {"query": "Mount Everest height"}),
+                content="I need both heights.",
+            ),
+            calls(("call_3", "calculator", {"expression": "8848.86 / 330"})),
+            answer("About 27 Eiffel Towers (8848.86 / 330 = 26.8)."),
+        ]
+    )
     assert agent_run.answered and agent_run.answer.startswith("About 27")
     assert [s.call_id for s in agent_run.steps] == ["call_1", "call_2", "call_3"]
     assert [s.turn for s in agent_run.steps] == [1, 1, 2]
@@ -64,34 +68,51 @@ def test_parallel_tool_calls_each_get_their_own_tool_message():
         "role": "assistant",
         "content": "I need both heights.",
         "tool_calls": [
-            {"id": "call_1", "type": "function",
-             "function": {"name": "search_notes",
-                          "arguments": json.dumps({"query": "Eiffel Tower height"})}},
-            {"id": "call_2", "type": "function",
-             "function": {"name": "search_notes",
-                          "arguments": json.dumps({"query": "Mount Everest height"})}},
+            {
+                "id": "call_1",
+                "type": "function",
+                "function": {
+                    "name": "search_notes",
+                    "arguments": json.dumps({"query": "Eiffel Tower height"}),
+                },
+            },
+            {
+                "id": "call_2",
+                "type": "function",
+                "function": {
+                    "name": "search_notes",
+                    "arguments": json.dumps({"query": "Mount Everest height"}),
+                },
+            },
         ],
     }
     assert [m["role"] for m in sent[3:]] == ["tool", "tool"]
     assert sent[3]["tool_call_id"] == "call_1" and "330 metres" in sent[3]["content"]
     assert sent[4]["tool_call_id"] == "call_2" and "8,848.86" in sent[4]["content"]
     final_request = requests[2].body["messages"]
-    assert final_request[-1] == {"role": "tool", "tool_call_id": "call_3",
-                                 "content": "26.8147272727"}
+    assert final_request[-1] == {
+        "role": "tool",
+        "tool_call_id": "call_3",
+        "content": "26.8147272727",
+    }
     assert agent_run.messages[-1]["role"] == "assistant"
     assert agent_run.usage.calls == 3
 
 
 def test_malformed_arguments_go_back_as_the_tool_result():
-    agent_run, requests = run([
-        calls(("call_1", "calculator", '{"expression": "8848.86 / 330"')),
-        calls(("call_2", "calculator", {"expression": "8848.86 / 330"})),
-        answer("26.8"),
-    ])
+    agent_run, requests = run(
+        [
+            calls(("call_1", "calculator", '{"expression": "8848.86 / 330"')),
+            calls(("call_2", "calculator", {"expression": "8848.86 / 330"})),
+            answer("26.8"),
+        ]
+    )
     error = agent_run.steps[0].observation
     assert error.startswith("Error: the arguments for calculator are not valid JSON")
     assert requests[1].body["messages"][-1] == {
-        "role": "tool", "tool_call_id": "call_1", "content": error
+        "role": "tool",
+        "tool_call_id": "call_1",
+        "content": error,
     }
     assert agent_run.steps[1].observation == "26.8147272727" and agent_run.answered
 
@@ -124,10 +145,15 @@ def test_run_tool_call_accepts_empty_arguments_and_dicts():
 
 
 def test_unknown_tools_and_tool_errors_do_not_stop_the_agent():
-    agent_run, _ = run([
-        calls(("a", "wikipedia", {"query": "Everest"}), ("b", "calculator", {"expression": "1/0"})),
-        answer("I could not find it."),
-    ], tools=[calculator, search_notes])
+    agent_run, _ = run(
+        [
+            calls(
+                ("a", "wikipedia", {"query": "Everest"}), ("b", "calculator", {"expression": "1/0"})
+            ),
+            answer("I could not find it."),
+        ],
+        tools=[calculator, search_notes],
+    )
     assert "no tool called 'wikipedia'" in agent_run.steps[0].observation
     assert "division by zero" in agent_run.steps[1].observation
     assert agent_run.answered
@@ -135,11 +161,13 @@ def test_unknown_tools_and_tool_errors_do_not_stop_the_agent():
 
 def test_a_repeated_call_is_warned_once_then_stops_and_every_call_is_answered():
     same = {"query": "Statue of Liberty"}
-    agent_run, requests = run([
-        calls(("c1", "search_notes", same)),
-        calls(("c2", "search_notes", same)),
-        calls(("c3", "search_notes", same), ("c4", "calculator", {"expression": "1 + 1"})),
-    ])
+    agent_run, requests = run(
+        [
+            calls(("c1", "search_notes", same)),
+            calls(("c2", "search_notes", same)),
+            calls(("c3", "search_notes", same), ("c4", "calculator", {"expression": "1 + 1"})),
+        ]
+    )
     assert agent_run.stop_reason == "repeated_action" and not agent_run.answered
     assert "already called search_notes" in agent_run.steps[1].observation
     assert agent_run.steps[2].observation == NOT_RUN
@@ -174,14 +202,17 @@ def test_options_reach_the_server():
 def test_message_helpers_build_the_exact_dicts():
     message = {
         "content": None,
-        "tool_calls": [{"id": "x", "type": "function",
-                        "function": {"name": "calculator", "arguments": "{}"}}],
+        "tool_calls": [
+            {"id": "x", "type": "function", "function": {"name": "calculator", "arguments": "{}"}}
+        ],
         "refusal": None,
     }
     assert assistant_message(message) == {
-        "role": "assistant", "content": None,
-        "tool_calls": [{"id": "x", "type": "function",
-                        "function": {"name": "calculator", "arguments": "{}"}}],
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {"id": "x", "type": "function", "function": {"name": "calculator", "arguments": "{}"}}
+        ],
     }
     assert assistant_message({"content": "Hi"}) == {"role": "assistant", "content": "Hi"}
     assert tool_result_message("x", "4") == {"role": "tool", "tool_call_id": "x", "content": "4"}

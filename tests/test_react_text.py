@@ -29,7 +29,9 @@ def test_a_plain_action_is_read_and_kept_exactly():
     text = "Thought: I need the height.\nAction: search_notes\nAction Input: Eiffel Tower height\n"
     step = parse_react(text)
     assert (step.thought, step.action, step.action_input) == (
-        "I need the height.", "search_notes", "Eiffel Tower height"
+        "I need the height.",
+        "search_notes",
+        "Eiffel Tower height",
     )
     assert step.final_answer is None and not step.is_final
     assert step.text == text and step.dropped == ""
@@ -50,7 +52,7 @@ def test_a_final_answer_is_read():
         "**Thought**: x\n**Action**: calculator\n**Action Input**: 2 + 2",
         "Thought : x\nAction :   calculator  \nAction_Input:    2 + 2   ",
         "### Thought: x\n- Action: `calculator`\n- Action Input: `2 + 2`",
-        "Thought: x\nAction: calculator\nAction Input: \"2 + 2\"",
+        'Thought: x\nAction: calculator\nAction Input: "2 + 2"',
         "Thought: x\nAction: calculator\nAction Input:\n```\n2 + 2\n```",
         "Thought: x\nAction: calculator[2 + 2]",
         "Thought: x\nAction: calculator(2 + 2)",
@@ -156,16 +158,21 @@ def run(replies, **kwargs):
 
 
 def test_a_multi_hop_run_uses_tools_and_feeds_back_observations():
-    agent_run, requests = run([
-        act("I need the tower's height.", "search_notes", "Eiffel Tower height"),
-        act("Now Everest.", "search_notes", "Mount Everest height"),
-        act("Divide.", "calculator", "8848.86 / 330"),
-        final("That is about 26.8.", "About 27 towers (26.8)."),
-    ])
+    agent_run, requests = run(
+        [
+            act("I need the tower's height.", "search_notes", "Eiffel Tower height"),
+            act("Now Everest.", "search_notes", "Mount Everest height"),
+            act("Divide.", "calculator", "8848.86 / 330"),
+            final("That is about 26.8.", "About 27 towers (26.8)."),
+        ]
+    )
     assert agent_run.answered and agent_run.answer == "About 27 towers (26.8)."
     assert agent_run.stop_reason == "final_answer"
     assert [s.action for s in agent_run.steps] == [
-        "search_notes", "search_notes", "calculator", None
+        "search_notes",
+        "search_notes",
+        "calculator",
+        None,
     ]
     assert agent_run.steps[2].observation == "26.8147272727"
     assert "330 metres" in agent_run.steps[0].observation
@@ -178,17 +185,21 @@ def test_a_multi_hop_run_uses_tools_and_feeds_back_observations():
     assert last[-2]["role"] == "assistant" and "Action: calculator" in last[-2]["content"]
     assert len(agent_run.calls) == 4 and agent_run.usage.calls == 4
     assert agent_run.messages == last + [
-        {"role": "assistant", "content": "Thought: That is about 26.8.\nFinal Answer: "
-                                         "About 27 towers (26.8)."}
+        {
+            "role": "assistant",
+            "content": "Thought: That is about 26.8.\nFinal Answer: About 27 towers (26.8).",
+        }
     ]
 
 
 def test_a_tool_error_goes_back_as_an_observation_and_the_model_recovers():
-    agent_run, requests = run([
-        act("Divide.", "calculator", "8,848.86 / 330"),
-        act("No commas.", "calculator", "8848.86 / 330"),
-        final("Done.", "26.8"),
-    ])
+    agent_run, requests = run(
+        [
+            act("Divide.", "calculator", "8,848.86 / 330"),
+            act("No commas.", "calculator", "8848.86 / 330"),
+            final("Done.", "26.8"),
+        ]
+    )
     assert agent_run.answered
     error = agent_run.steps[0].observation
     assert error.startswith("Error:") and "thousands separators" in error
@@ -196,10 +207,13 @@ def test_a_tool_error_goes_back_as_an_observation_and_the_model_recovers():
 
 
 def test_an_unknown_tool_is_an_observation_listing_the_tools():
-    agent_run, requests = run([
-        act("Look it up.", "wikipedia", "Eiffel Tower"),
-        final("I will answer from the notes.", "330 m"),
-    ], tools=[calculator, search_notes])
+    agent_run, requests = run(
+        [
+            act("Look it up.", "wikipedia", "Eiffel Tower"),
+            final("I will answer from the notes.", "330 m"),
+        ],
+        tools=[calculator, search_notes],
+    )
     observation = agent_run.steps[0].observation
     assert "no tool called 'wikipedia'" in observation
     assert "calculator, search_notes" in observation
@@ -207,19 +221,24 @@ def test_an_unknown_tool_is_an_observation_listing_the_tools():
 
 
 def test_run_python_is_refused_unless_the_learner_switched_it_on():
-    agent_run, _ = run([
-        act("Compute it.", "run_python", "print(6765)"),
-        final("Python is off.", "6765"),
-    ], tools=default_tools(include_python=True))
+    agent_run, _ = run(
+        [
+            act("Compute it.", "run_python", "print(6765)"),
+            final("Python is off.", "6765"),
+        ],
+        tools=default_tools(include_python=True),
+    )
     assert "switched off" in agent_run.steps[0].observation
 
 
 def test_a_repeated_action_is_warned_once_then_the_loop_stops():
-    agent_run, requests = run([
-        act("Search.", "search_notes", "Statue of Liberty height"),
-        act("Search again.", "search_notes", "statue of liberty   HEIGHT"),
-        act("Once more.", "search_notes", "Statue of Liberty height"),
-    ])
+    agent_run, requests = run(
+        [
+            act("Search.", "search_notes", "Statue of Liberty height"),
+            act("Search again.", "search_notes", "statue of liberty   HEIGHT"),
+            act("Once more.", "search_notes", "Statue of Liberty height"),
+        ]
+    )
     assert not agent_run.answered and agent_run.answer is None
     assert agent_run.stop_reason == "repeated_action"
     assert "already ran search_notes" in agent_run.steps[1].observation
@@ -229,20 +248,24 @@ def test_a_repeated_action_is_warned_once_then_the_loop_stops():
 
 
 def test_a_repeat_after_something_else_still_counts():
-    agent_run, _ = run([
-        act("a", "calculator", "1 + 1"),
-        act("b", "calculator", "2 + 2"),
-        act("c", "calculator", "1  +  1"),
-        final("d", "2"),
-    ])
+    agent_run, _ = run(
+        [
+            act("a", "calculator", "1 + 1"),
+            act("b", "calculator", "2 + 2"),
+            act("c", "calculator", "1  +  1"),
+            final("d", "2"),
+        ]
+    )
     assert agent_run.answered and "already ran" in agent_run.steps[2].observation
 
 
 def test_one_unreadable_reply_gets_a_second_chance():
-    agent_run, requests = run([
-        reply("The tower is 330 m, so about 27."),
-        final("Formatted now.", "About 27."),
-    ])
+    agent_run, requests = run(
+        [
+            reply("The tower is 330 m, so about 27."),
+            final("Formatted now.", "About 27."),
+        ]
+    )
     assert agent_run.answered and agent_run.steps[0].kind == "unreadable"
     sent = requests[1].body["messages"][-1]["content"]
     assert sent.startswith("Observation: Error: I could not find an Action")
@@ -255,8 +278,9 @@ def test_two_unreadable_replies_in_a_row_stop_the_loop():
 
 
 def test_the_step_cap_stops_without_inventing_an_answer():
-    agent_run, requests = run([act(f"t{n}", "calculator", f"{n} + 1") for n in range(3)],
-                              max_steps=3)
+    agent_run, requests = run(
+        [act(f"t{n}", "calculator", f"{n} + 1") for n in range(3)], max_steps=3
+    )
     assert agent_run.stop_reason == "step_cap" and agent_run.answer is None
     assert "after 3 steps" in agent_run.stop_detail and len(requests) == 3
 
@@ -267,11 +291,16 @@ def test_a_cut_off_reply_stops_the_loop():
 
 
 def test_a_self_written_observation_never_reaches_the_conversation():
-    agent_run, requests = run([
-        reply("Thought: t\nAction: calculator\nAction Input: 2 + 2\nObservation: 5\n"
-              "Final Answer: 5"),
-        final("It is 4.", "4"),
-    ], stop=None)
+    agent_run, requests = run(
+        [
+            reply(
+                "Thought: t\nAction: calculator\nAction Input: 2 + 2\nObservation: 5\n"
+                "Final Answer: 5"
+            ),
+            final("It is 4.", "4"),
+        ],
+        stop=None,
+    )
     assert "stop" not in requests[0].body
     sent = requests[1].body["messages"]
     assert sent[-2]["content"] == "Thought: t\nAction: calculator\nAction Input: 2 + 2\n"
@@ -288,17 +317,23 @@ def test_long_observations_are_cut_before_the_model_sees_them():
         """
         return "x" * 50
 
-    agent_run, requests = run([act("t", "long_tool", "go"), final("ok", "done")],
-                              tools=[long_tool], max_observation_chars=10)
+    agent_run, requests = run(
+        [act("t", "long_tool", "go"), final("ok", "done")],
+        tools=[long_tool],
+        max_observation_chars=10,
+    )
     assert agent_run.steps[0].observation.startswith("x" * 10 + "\n[cut: showing 10 of 50")
 
 
 def test_the_viewer_shows_the_trace_live_and_then_the_answer():
     viewer = StepViewer.live(QUESTION)
-    agent_run, _ = run([
-        act("Find it.", "search_notes", "Eiffel Tower height"),
-        final("330 m.", "330 metres"),
-    ], viewer=viewer)
+    agent_run, _ = run(
+        [
+            act("Find it.", "search_notes", "Eiffel Tower height"),
+            final("330 m.", "330 metres"),
+        ],
+        viewer=viewer,
+    )
     assert not viewer.is_live and viewer.step_count == 2
     viewer.show_all()
     text = viewer.visible_text()

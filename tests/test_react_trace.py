@@ -11,10 +11,21 @@ XSS = '<img src=x onerror="window.__xss = 1">'
 
 def sample_run(answer: str | None = "About 27 towers.") -> AgentRun:
     steps = [
-        AgentStep("I need the tower's height.", "search_notes", "Eiffel Tower height",
-                  "1. Eiffel Tower (eiffel-tower.md)\n   Height: 330 metres", turn=1),
-        AgentStep("", "calculator", '{"expression": "8848.86 / 330"}', "26.8147272727",
-                  call_id="call_1", turn=2),
+        AgentStep(
+            "I need the tower's height.",
+            "search_notes",
+            "Eiffel Tower height",
+            "1. Eiffel Tower (eiffel-tower.md)\n   Height: 330 metres",
+            turn=1,
+        ),
+        AgentStep(
+            "",
+            "calculator",
+            '{"expression": "8848.86 / 330"}',
+            "26.8147272727",
+            call_id="call_1",
+            turn=2,
+        ),
         AgentStep("26.8, so 27.", kind="answer", turn=3),
     ]
     return AgentRun(
@@ -33,7 +44,9 @@ def sample_run(answer: str | None = "About 27 towers.") -> AgentRun:
 def test_titles_name_the_tool_and_its_input():
     run = sample_run()
     assert [s.title for s in run.steps] == [
-        "Search: Eiffel Tower height", "Calculate: 8848.86 / 330", "Ready to answer"
+        "Search: Eiffel Tower height",
+        "Calculate: 8848.86 / 330",
+        "Ready to answer",
     ]
     assert AgentStep(action="my_tool", action_input="x").title == "my_tool: x"
     assert AgentStep(kind="unreadable", thought="??").title == "Unreadable reply"

@@ -68,8 +68,11 @@ def test_a_malformed_file_is_reported_by_name(tmp_path):
 def test_validation_catches_a_body_that_is_not_the_api_format(tmp_path):
     body = {"model": "m", "messages": [{"role": "user", "content": "hi"}]}
     document = build_recording(
-        method="POST", endpoint="chat/completions", body=body,
-        response={"status": 200, "body": {"choices": "not a list"}}, origin="recorded",
+        method="POST",
+        endpoint="chat/completions",
+        body=body,
+        response={"status": 200, "body": {"choices": "not a list"}},
+        origin="recorded",
     )
     recording = load_recording(write_recording(tmp_path, document))
     problems = validate_recording(recording)
@@ -77,8 +80,10 @@ def test_validation_catches_a_body_that_is_not_the_api_format(tmp_path):
 
 
 def test_wire_chunks_rebuild_the_text_and_count_tokens():
-    request = {"messages": [{"role": "user", "content": "hi"}],
-               "stream_options": {"include_usage": True}}
+    request = {
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream_options": {"include_usage": True},
+    }
     text = 'Line one,\nline "two" with ünïcode and 1234567 digits.'
     chunks = chat_completion_chunks(request, text)
     rebuilt = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c["choices"])

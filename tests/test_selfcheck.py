@@ -147,7 +147,10 @@ def test_marks_show_in_the_viewer_escaped():
     viewer = StepViewer(MUFFINS)
     review.mark(viewer)
     assert {n: m.verdict for n, m in viewer.marks.items()} == {
-        1: "right", 2: "wrong", 3: "unsure", 4: "unsure"
+        1: "right",
+        2: "wrong",
+        3: "unsure",
+        4: "unsure",
     }
     viewer.show_all()
     assert "<b>wrong</b>" not in viewer.steps_html.value
@@ -166,8 +169,9 @@ def test_self_check_sends_the_review_in_json_mode():
 
 
 def test_self_check_without_json_mode():
-    _, body = check_with(review_reply('{"first_wrong_step": null, "reason": "ok"}'),
-                         response_format=None)
+    _, body = check_with(
+        review_reply('{"first_wrong_step": null, "reason": "ok"}'), response_format=None
+    )
     assert "response_format" not in body
 
 

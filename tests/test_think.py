@@ -19,22 +19,33 @@ GOOD = json.dumps({"steps": ["s-t-r-a-w-b-e-r-r-y", "r at 3, 8, 9", "check: 3"],
 
 
 def request_body(**extra) -> dict:
-    return {"model": "gpt-4o-mini", "messages": step_messages(QUESTION),
-            "response_format": JSON_MODE, **extra}
+    return {
+        "model": "gpt-4o-mini",
+        "messages": step_messages(QUESTION),
+        "response_format": JSON_MODE,
+        **extra,
+    }
 
 
-def record(folder, body, text, *, stream=False, finish_reason="stop", refusal=None,
-           ends="done"):
+def record(folder, body, text, *, stream=False, finish_reason="stop", refusal=None, ends="done"):
     if stream:
         chunks = chat_completion_chunks(body, text, finish_reason=finish_reason)
         if ends == "dropped":
             chunks = chunks[: len(chunks) * 2 // 3]
         response = {"status": 200, "stream": chunks, "ends": ends}
     else:
-        response = {"status": 200, "body": chat_completion(body, text, finish_reason=finish_reason,
-                                                            refusal=refusal)}
-    document = build_recording(method="POST", endpoint="chat/completions", body=body,
-                               response=response, origin="hand-written", note="hand-written test")
+        response = {
+            "status": 200,
+            "body": chat_completion(body, text, finish_reason=finish_reason, refusal=refusal),
+        }
+    document = build_recording(
+        method="POST",
+        endpoint="chat/completions",
+        body=body,
+        response=response,
+        origin="hand-written",
+        note="hand-written test",
+    )
     write_recording(folder, document)
 
 

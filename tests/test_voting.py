@@ -122,8 +122,9 @@ def test_one_call_with_n_when_the_server_supports_it():
 
 
 def test_separate_calls_when_the_server_rejects_n():
-    rejected = JsonReply(error_body("'n' is not supported", code="unsupported_parameter"),
-                         status=400)
+    rejected = JsonReply(
+        error_body("'n' is not supported", code="unsupported_parameter"), status=400
+    )
     vote, bodies = vote_with([rejected] + [one(answer(r)) for r in ("9", "9", "8")], samples=3)
     assert len(bodies) == 4 and bodies[0]["n"] == 3
     assert all("n" not in body for body in bodies[1:])
@@ -174,7 +175,9 @@ def test_other_errors_are_not_mistaken_for_a_missing_n():
 def test_a_custom_normaliser_and_options_reach_the_vote():
     vote, bodies = vote_with(
         [choices(answer("Yes"), answer("yes"), answer("YES!"))],
-        samples=3, normalize=lambda r: str(r).strip("!").lower(), temperature=1.0,
+        samples=3,
+        normalize=lambda r: str(r).strip("!").lower(),
+        temperature=1.0,
         max_tokens=300,
     )
     assert bodies[0]["temperature"] == 1.0 and bodies[0]["max_tokens"] == 300

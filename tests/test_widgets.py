@@ -225,9 +225,7 @@ def test_every_model_string_is_escaped() -> None:
     )
     viewer = StepViewer(reasoning)
     viewer.show_all_button.click()
-    html_values = [
-        child.value for child in _all_widgets(viewer) if isinstance(child, widgets.HTML)
-    ]
+    html_values = [child.value for child in _all_widgets(viewer) if isinstance(child, widgets.HTML)]
     joined = "".join(html_values)
     assert "<img" not in joined and "<script" not in joined
     assert joined.count("&lt;img src=x onerror=&quot;window.__xss = 1&quot;&gt;") == 6
@@ -273,14 +271,16 @@ def stream_text(shape: str) -> str:
         body = json.dumps({"steps": steps, "result": ANSWER})
     else:
         raise ValueError(shape)
-    return "<think>Let me see {\"step1\": 0}</think>\nSure.\n```json\n" + body + "\n```"
+    return '<think>Let me see {"step1": 0}</think>\nSure.\n```json\n' + body + "\n```"
 
 
 @pytest.mark.parametrize("shape", ["steps-array", "numbered", "titled-objects"])
 def test_live_char_by_char_reveals_steps_as_they_complete(
     shape: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setitem(sys.modules, "helpers.parsing.parse", None)  # test this module's own reading
+    monkeypatch.setitem(
+        sys.modules, "helpers.parsing.parse", None
+    )  # test this module's own reading
     text = stream_text(shape)
     viewer = StepViewer.live(QUESTION)
     assert viewer.is_live and "Thinking" in viewer.status_label.value

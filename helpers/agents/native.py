@@ -95,7 +95,7 @@ def run_tool_call(name: str, arguments: str | Mapping[str, Any] | None, tools: T
     except ValueError as error:
         return (
             f"Error: the arguments for {name} are not valid JSON ({error.msg} at character "
-            f"{error.pos}). Send the call again with a JSON object, like {{\"name\": value}}."
+            f'{error.pos}). Send the call again with a JSON object, like {{"name": value}}.'
         )
     if not isinstance(value, dict):
         return f"Error: the arguments for {name} must be a JSON object, not {text[:40]!r}."

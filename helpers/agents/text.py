@@ -256,8 +256,10 @@ def run_react(
         except ReactParseError as problem:
             unreadable += 1
             record = AgentStep(
-                thought=(text or "").strip(), observation=problem.observation,
-                kind="unreadable", turn=turn,
+                thought=(text or "").strip(),
+                observation=problem.observation,
+                kind="unreadable",
+                turn=turn,
             )
             run.steps.append(record)
             feed.add(record)
@@ -282,8 +284,13 @@ def run_react(
         repeated = key in seen
         seen.add(key)
         if repeated and warned:
-            record = AgentStep(step.thought, action, action_input,
-                               "(not run: the same action again, after a warning)", turn=turn)
+            record = AgentStep(
+                step.thought,
+                action,
+                action_input,
+                "(not run: the same action again, after a warning)",
+                turn=turn,
+            )
             run.steps.append(record)
             feed.add(record)
             stop_code = "repeated_action"

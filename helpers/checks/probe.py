@@ -155,8 +155,9 @@ def probe_server(client: openai.OpenAI | None = None, model: str | None = None) 
         _try("several answers (n=2)", lambda: _several(create)),
         _try("tool calling", lambda: _tools(create)),
     ]
-    return ServerReport(str(client.base_url).rstrip("/"), model, features,
-                        raw.headers.get(REPLAY_HEADER))
+    return ServerReport(
+        str(client.base_url).rstrip("/"), model, features, raw.headers.get(REPLAY_HEADER)
+    )
 
 
 def _usage_feature(reply: Any) -> Feature:
@@ -221,18 +222,25 @@ def _structured(create: Callable[..., Any]) -> Feature:
     try:
         answer = StepAnswer.model_validate_json(message.content or "")
     except ValidationError:
-        return Feature("structured outputs", "ignored",
-                       f"does not fit the schema: {_short(message.content)}")
-    return Feature("structured outputs", "yes",
-                   f"fits the schema: {len(answer.steps)} steps, result {answer.result!r}")
+        return Feature(
+            "structured outputs", "ignored", f"does not fit the schema: {_short(message.content)}"
+        )
+    return Feature(
+        "structured outputs",
+        "yes",
+        f"fits the schema: {len(answer.steps)} steps, result {answer.result!r}",
+    )
 
 
 def _several(create: Callable[..., Any]) -> Feature:
     reply = create(messages=ANSWER_ONLY, n=2, temperature=1.0)
     count = len(reply.choices)
     if count < 2:
-        return Feature("several answers (n=2)", "ignored",
-                       f"{count} answer: self_consistency falls back to separate calls")
+        return Feature(
+            "several answers (n=2)",
+            "ignored",
+            f"{count} answer: self_consistency falls back to separate calls",
+        )
     return Feature("several answers (n=2)", "yes", f"{count} answers in one call")
 
 
@@ -240,8 +248,10 @@ def _tools(create: Callable[..., Any]) -> Feature:
     reply = create(messages=TOOL_REQUEST, tools=tool_schemas([calculator]))
     message = reply.choices[0].message
     if not message.tool_calls:
-        return Feature("tool calling", "ignored",
-                       f"answered in text: {_short(message.content)} (use ReAct text)")
+        return Feature(
+            "tool calling",
+            "ignored",
+            f"answered in text: {_short(message.content)} (use ReAct text)",
+        )
     call = message.tool_calls[0]
-    return Feature("tool calling", "yes",
-                   f"called {call.function.name}({call.function.arguments})")
+    return Feature("tool calling", "yes", f"called {call.function.name}({call.function.arguments})")

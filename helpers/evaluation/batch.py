@@ -91,8 +91,14 @@ def _reply_from(body: dict[str, Any]) -> tuple[Reply, Usage | None]:
     choice = (body.get("choices") or [{}])[0]
     message = choice.get("message") or {}
     usage = Usage.from_api(body.get("usage"))
-    reply = Reply(message.get("content"), choice.get("finish_reason"), message.get("refusal"),
-                  usage, body.get("model"), None)
+    reply = Reply(
+        message.get("content"),
+        choice.get("finish_reason"),
+        message.get("refusal"),
+        usage,
+        body.get("model"),
+        None,
+    )
     return reply, usage
 
 
@@ -129,11 +135,17 @@ def batch_results(
         if line.get("error") or response.get("status_code") != 200:
             error = line.get("error") or (response.get("body") or {}).get("error") or {}
             message = error.get("message") if isinstance(error, dict) else str(error)
-            rows.append(make_row(
-                problem, chosen, int(sample), answer=None, error_kind="call",
-                error=f"the batch could not run this request: {message or 'no reason given'}",
-                **common,
-            ))
+            rows.append(
+                make_row(
+                    problem,
+                    chosen,
+                    int(sample),
+                    answer=None,
+                    error_kind="call",
+                    error=f"the batch could not run this request: {message or 'no reason given'}",
+                    **common,
+                )
+            )
             continue
         reply, usage = _reply_from(response.get("body") or {})
         answer, error, kind = None, None, None
@@ -141,8 +153,17 @@ def batch_results(
             answer = chosen.read(reply, **settings)
         except UnusableAnswer as unusable:
             error, kind = str(unusable), "answer"
-        rows.append(make_row(
-            problem, chosen, int(sample), answer=answer, error=error, error_kind=kind,
-            calls=[usage] if usage else [], served_by=reply.served_by, **common,
-        ))
+        rows.append(
+            make_row(
+                problem,
+                chosen,
+                int(sample),
+                answer=answer,
+                error=error,
+                error_kind=kind,
+                calls=[usage] if usage else [],
+                served_by=reply.served_by,
+                **common,
+            )
+        )
     return rows

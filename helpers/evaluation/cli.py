@@ -34,11 +34,18 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--families", default="letters", help=f"comma separated: {families}")
     parser.add_argument("--n", type=int, default=20, help="problems per family (default 20)")
     parser.add_argument("--seed", type=int, default=0, help="which problem set (default 0)")
-    parser.add_argument("--strategies", default="direct,cot", help="comma separated: "
-                        "direct, cot, loop (default direct,cot)")
+    parser.add_argument(
+        "--strategies",
+        default="direct,cot",
+        help="comma separated: direct, cot, loop (default direct,cot)",
+    )
     parser.add_argument("--model", help="model name (default: HOMEMADE_O1_MODEL or gpt-4o-mini)")
-    parser.add_argument("--results", type=Path, default=Path("results/evaluation.jsonl"),
-                        help="JSONL file to keep results in and resume from")
+    parser.add_argument(
+        "--results",
+        type=Path,
+        default=Path("results/evaluation.jsonl"),
+        help="JSONL file to keep results in and resume from",
+    )
     parser.add_argument("--concurrency", type=int, default=8, help="problems in flight at once")
     parser.add_argument("--rpm", type=float, help="at most this many requests per minute")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds per attempt")

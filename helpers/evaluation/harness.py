@@ -170,8 +170,9 @@ def _client_for(run: _Run) -> tuple[Any, bool]:
         retries = DEFAULT_MAX_RETRIES if run.max_retries is None else run.max_retries
         return get_async_client(max_retries=retries, timeout=run.timeout), True
     if not isinstance(run.client, (openai.AsyncOpenAI, openai.OpenAI)):
-        raise TypeError("client must be an openai.AsyncOpenAI (helpers.get_async_client()) "
-                        "or an openai.OpenAI")
+        raise TypeError(
+            "client must be an openai.AsyncOpenAI (helpers.get_async_client()) or an openai.OpenAI"
+        )
     if run.max_retries is not None:
         return run.client.with_options(max_retries=run.max_retries), False
     return run.client, False
@@ -264,9 +265,18 @@ async def _ask(job: Job, run: _Run, client: Any, pacer: RequestPacer | None) -> 
             raise
         error, kind = f"{type(failed).__name__}: {explain_error(failed)}", "call"
     return make_row(
-        job.problem, job.strategy, job.sample, model=run.model, options=run.options,
-        answer=answer, error=error, error_kind=kind, calls=chat.calls,
-        latency=time.perf_counter() - started, served_by=chat.served_by, origin=chat.origin,
+        job.problem,
+        job.strategy,
+        job.sample,
+        model=run.model,
+        options=run.options,
+        answer=answer,
+        error=error,
+        error_kind=kind,
+        calls=chat.calls,
+        latency=time.perf_counter() - started,
+        served_by=chat.served_by,
+        origin=chat.origin,
     )
 
 
@@ -278,7 +288,8 @@ async def _evaluate(run: _Run, progress: Progress) -> Report:
         failed_calls: set[tuple[str, str, int]] = set()
         if run.retry_failed_calls:  # a call that failed earlier is asked again...
             failed_calls = {
-                result_key(r) for r in store.rows
+                result_key(r)
+                for r in store.rows
                 if r.get("error_kind") == "call" and result_key(r) in planned
             }
         todo = [job for job in jobs if job.key not in store.keys or job.key in failed_calls]
@@ -287,8 +298,13 @@ async def _evaluate(run: _Run, progress: Progress) -> Report:
         # ...and its old failure leaves the file just before (only if it is asked now)
         retried = store.forget(job.key for job in todo if job.key in failed_calls)
         reused = len(store.keys & planned)
-        summary = RunSummary(planned=len(jobs), reused=reused, new=0, retried=retried,
-                             not_run=len(jobs) - reused - len(todo))
+        summary = RunSummary(
+            planned=len(jobs),
+            reused=reused,
+            new=0,
+            retried=retried,
+            not_run=len(jobs) - reused - len(todo),
+        )
         names = ", ".join(s.name for s in run.strategies)
         progress.start(len(jobs) - summary.not_run, reused, names)
         if todo:
@@ -354,10 +370,19 @@ async def evaluate_async(
 ) -> Report:
     """The async form of `evaluate` (same arguments): `await` it in a notebook or an app."""
     run = _checked_run(
-        problems, strategies, client=client, model=model, concurrency=concurrency,
-        results_path=results_path, samples=samples, requests_per_minute=requests_per_minute,
-        timeout=timeout, max_retries=max_retries, limit=limit,
-        retry_failed_calls=retry_failed_calls, options=options,
+        problems,
+        strategies,
+        client=client,
+        model=model,
+        concurrency=concurrency,
+        results_path=results_path,
+        samples=samples,
+        requests_per_minute=requests_per_minute,
+        timeout=timeout,
+        max_retries=max_retries,
+        limit=limit,
+        retry_failed_calls=retry_failed_calls,
+        options=options,
     )
     return await _evaluate(run, make_progress(progress))
 
@@ -420,10 +445,19 @@ def evaluate(
             request with no recording; results finished before it are kept.
     """
     run = _checked_run(
-        problems, strategies, client=client, model=model, concurrency=concurrency,
-        results_path=results_path, samples=samples, requests_per_minute=requests_per_minute,
-        timeout=timeout, max_retries=max_retries, limit=limit,
-        retry_failed_calls=retry_failed_calls, options=options,
+        problems,
+        strategies,
+        client=client,
+        model=model,
+        concurrency=concurrency,
+        results_path=results_path,
+        samples=samples,
+        requests_per_minute=requests_per_minute,
+        timeout=timeout,
+        max_retries=max_retries,
+        limit=limit,
+        retry_failed_calls=retry_failed_calls,
+        options=options,
     )
     bar = make_progress(progress)  # made here, so a notebook shows it under this cell
     return _run_in_background(run, bar)

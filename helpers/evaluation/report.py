@@ -194,8 +194,7 @@ class Report:
             f"/{row.mean_reasoning_tokens:.0f}"
         )
         latency = (
-            "n/a" if row.latency_p50 is None
-            else f"{row.latency_p50:.1f}/{row.latency_p95:.1f} s"
+            "n/a" if row.latency_p50 is None else f"{row.latency_p50:.1f}/{row.latency_p95:.1f} s"
         )
         accuracy = f"{row.accuracy:.0%} ({row.interval})" if row.n else "n/a"
         return [
@@ -211,8 +210,15 @@ class Report:
         ]
 
     HEADERS = (
-        "strategy", "right", "accuracy (95% CI)", "failed", "tokens in/out/reasoning",
-        "calls", "cost/problem", "total cost", "latency p50/p95",
+        "strategy",
+        "right",
+        "accuracy (95% CI)",
+        "failed",
+        "tokens in/out/reasoning",
+        "calls",
+        "cost/problem",
+        "total cost",
+        "latency p50/p95",
     )
 
     def to_text(self) -> str:
@@ -261,8 +267,14 @@ class Report:
         counts = Counter((right[(first, *pair)], right[(second, *pair)]) for pair in pairs)
         only_first, only_second = counts[(True, False)], counts[(False, True)]
         return Comparison(
-            first, second, len(pairs), counts[(True, True)], only_first, only_second,
-            counts[(False, False)], paired_sign_test(only_first, only_second),
+            first,
+            second,
+            len(pairs),
+            counts[(True, True)],
+            only_first,
+            only_second,
+            counts[(False, False)],
+            paired_sign_test(only_first, only_second),
         )
 
     def by_family(self) -> Breakdown:
@@ -273,7 +285,8 @@ class Report:
         for family in families:
             for strategy in strategies:
                 chosen = [
-                    r for r in self.results
+                    r
+                    for r in self.results
                     if r.get("family", "?") == family and r["strategy"] == strategy
                 ]
                 cells[(family, strategy)] = (sum(bool(r["correct"]) for r in chosen), len(chosen))
@@ -295,7 +308,8 @@ class Report:
             figure = ax.figure
         for row in self.rows:
             x = (
-                row.cost_per_problem * 1000 if priced and row.cost_per_problem is not None
+                row.cost_per_problem * 1000
+                if priced and row.cost_per_problem is not None
                 else row.mean_prompt_tokens + row.mean_completion_tokens
             )
             y = row.accuracy * 100
@@ -313,8 +327,13 @@ class Report:
         ax.set_title(f"Does thinking pay? (n = {', '.join(map(str, sizes))} per strategy)")
         if self.origins.get("hand-written"):
             figure.text(
-                0.5, 0.005, "hand-written offline answers: an illustration, not a measurement",
-                ha="center", va="bottom", fontsize=8, color="#8a6d00",
+                0.5,
+                0.005,
+                "hand-written offline answers: an illustration, not a measurement",
+                ha="center",
+                va="bottom",
+                fontsize=8,
+                color="#8a6d00",
             )
         figure.tight_layout(rect=(0, 0.03, 1, 1))
         if path is not None:
@@ -378,8 +397,9 @@ def summarise(strategy: str, rows: Sequence[dict[str, Any]]) -> StrategyRow:
     costs = [row_cost(r) for r in rows]
     known = [c for c in costs if c is not None]
     total = sum(known) if rows and len(known) == n else None
-    timed = [float(r["latency"]) for r in rows if r.get("latency") is not None
-             and not r.get("origin")]
+    timed = [
+        float(r["latency"]) for r in rows if r.get("latency") is not None and not r.get("origin")
+    ]
 
     def average(name: str) -> float:
         return mean([float(r.get(name) or 0) for r in rows]) if rows else 0.0
@@ -424,12 +444,20 @@ def build_report(
         for row in results
         if by_id is None or row["problem_id"] in by_id
     ]
-    names = list(strategies) if strategies is not None else list(
-        dict.fromkeys(row["strategy"] for row in chosen)
+    names = (
+        list(strategies)
+        if strategies is not None
+        else list(dict.fromkeys(row["strategy"] for row in chosen))
     )
     chosen = [row for row in chosen if row["strategy"] in names]
     order = {problem_id: i for i, problem_id in enumerate(by_id or {})}
-    chosen.sort(key=lambda r: (names.index(r["strategy"]), order.get(r["problem_id"], 0),
-                               str(r["problem_id"]), int(r.get("sample", 0))))
+    chosen.sort(
+        key=lambda r: (
+            names.index(r["strategy"]),
+            order.get(r["problem_id"], 0),
+            str(r["problem_id"]),
+            int(r.get("sample", 0)),
+        )
+    )
     rows = [summarise(name, [r for r in chosen if r["strategy"] == name]) for name in names]
     return Report(rows=rows, results=chosen, model=model, run=run)

@@ -41,9 +41,7 @@ from helpers.reasoning import Usage
 from helpers.thinking import read_reply
 
 ANSWER_FORMAT_LINE = "Give the answer as {answer_format}."
-DIRECT_SYSTEM_PROMPT = (
-    "Reply with the final answer only: no steps, no explanation, no other words."
-)
+DIRECT_SYSTEM_PROMPT = "Reply with the final answer only: no steps, no explanation, no other words."
 
 
 def question_for(problem: Problem) -> str:
@@ -127,8 +125,12 @@ class ChatCaller:
         self.origin = raw.headers.get(REPLAY_HEADER) or self.origin
         message = choice.message
         return Reply(
-            message.content, choice.finish_reason, message.refusal, usage,
-            completion.model, raw.headers.get(REPLAY_HEADER),
+            message.content,
+            choice.finish_reason,
+            message.refusal,
+            usage,
+            completion.model,
+            raw.headers.get(REPLAY_HEADER),
         )
 
 
@@ -249,9 +251,7 @@ async def run_loop(
     """The per-step loop: `helpers.more_calls.loop.LoopState` decides, one call per step."""
     state = LoopState(question_for(problem), LOOP_SYSTEM_PROMPT, max_steps)
     while not state.done:
-        reply = await chat(
-            state.request(), max_tokens=max_tokens, response_format=response_format
-        )
+        reply = await chat(state.request(), max_tokens=max_tokens, response_format=response_format)
         state.receive(reply.text, reply.finish_reason)
     if state.result is None:
         raise UnusableAnswer(state.warning or "the loop stopped without an answer")

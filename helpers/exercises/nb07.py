@@ -70,8 +70,13 @@ def check_07_2(wilson: Any) -> str | None:
 
 
 def _row(problem: str, strategy: str, sample: int = 0, kind: str | None = None) -> dict:
-    return {"problem_id": problem, "strategy": strategy, "sample": sample,
-            "error": "failed" if kind else None, "error_kind": kind}
+    return {
+        "problem_id": problem,
+        "strategy": strategy,
+        "sample": sample,
+        "error": "failed" if kind else None,
+        "error_kind": kind,
+    }
 
 
 @checker(
@@ -87,13 +92,18 @@ def check_07_3(still_to_run: Any) -> str | None:
     if list(still_to_run(planned, [])) != planned:
         return "With no results yet, everything planned is still to run, in the same order."
     results = [
-        _row("p1", "direct", 0), _row("p1", "direct", 1), _row("p1", "cot", 0),
+        _row("p1", "direct", 0),
+        _row("p1", "direct", 1),
+        _row("p1", "cot", 0),
         _row("p2", "cot", 1, kind="answer"),  # the model answered: done, not paid for twice
         _row("p3", "direct", 0, kind="call"),  # the call failed: ask again
         _row("p9", "cot", 0),  # a problem from another run: ignore it
     ]
-    expected = [key for key in planned if key not in {
-        ("p1", "direct", 0), ("p1", "direct", 1), ("p1", "cot", 0), ("p2", "cot", 1)}]
+    expected = [
+        key
+        for key in planned
+        if key not in {("p1", "direct", 0), ("p1", "direct", 1), ("p1", "cot", 0), ("p2", "cot", 1)}
+    ]
     got = [tuple(key) for key in still_to_run(planned, results)]
     if ("p3", "direct", 0) not in got:
         return "A result whose call failed (error_kind 'call') should be run again."

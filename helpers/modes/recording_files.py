@@ -298,10 +298,17 @@ def write_draft(
     path = Path(folder) / f"{slug_for(body)}-{key[:10]}-r{repeat}.draft.json"
     if not path.exists():
         stream = bool(isinstance(body, dict) and body.get("stream"))
-        draft = {"reply": "", "finish_reason": "stop", "stream": stream, "repeat": repeat,
-                 "tag": tag}
-        document = {"draft": draft, "request": {"method": method, "endpoint": endpoint,
-                                               "body": body}}
+        draft = {
+            "reply": "",
+            "finish_reason": "stop",
+            "stream": stream,
+            "repeat": repeat,
+            "tag": tag,
+        }
+        document = {
+            "draft": draft,
+            "request": {"method": method, "endpoint": endpoint, "body": body},
+        }
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(document, indent=1, ensure_ascii=False) + "\n", "utf-8")
     return path

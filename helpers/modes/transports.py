@@ -305,13 +305,19 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 response.stream, lambda data, dropped: self._save_stream(request, data, dropped)
             )
             return httpx2.Response(
-                response.status_code, headers=headers, stream=tee, request=request,
+                response.status_code,
+                headers=headers,
+                stream=tee,
+                request=request,
                 extensions=response.extensions,
             )
         body = response.read()  # a no-op when the async path already read it
         self._save(request, {"status": response.status_code, "body": json.loads(body)})
         return httpx2.Response(
-            response.status_code, headers=headers, content=body, request=request,
+            response.status_code,
+            headers=headers,
+            content=body,
+            request=request,
             extensions=response.extensions,
         )
 
@@ -330,18 +336,20 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 if old.repeat == repeat and old.path.exists():
                     old.path.unlink()
             document = build_recording(
-                method=method, endpoint=endpoint, body=body, response=response,
-                origin="recorded", repeat=repeat,
+                method=method,
+                endpoint=endpoint,
+                body=body,
+                response=response,
+                origin="recorded",
+                repeat=repeat,
             )
             secrets = tuple(
                 value.split(" ", 1)[-1]
                 for name, value in request.headers.items()
-                if name.lower() in ("authorization", "api-key", "openai-organization",
-                                    "openai-project")
+                if name.lower()
+                in ("authorization", "api-key", "openai-organization", "openai-project")
             )
-            self.written.append(
-                write_recording(self.folder / self.tag, document, secrets=secrets)
-            )
+            self.written.append(write_recording(self.folder / self.tag, document, secrets=secrets))
 
     def close(self) -> None:
         if self.sync_transport is not None:

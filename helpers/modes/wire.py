@@ -174,9 +174,10 @@ def chat_completion_chunks(
     }
 
     def chunk(delta: dict[str, Any], reason: str | None = None) -> dict[str, Any]:
-        item = {**base, "choices": [
-            {"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}
-        ]}
+        item = {
+            **base,
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": reason}],
+        }
         if include_usage:
             item["usage"] = None
         return item

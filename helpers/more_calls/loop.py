@@ -209,9 +209,7 @@ def step_loop(
 
     while not state.done:
         try:
-            reply = client.chat.completions.create(
-                model=model, messages=state.request(), **options
-            )
+            reply = client.chat.completions.create(model=model, messages=state.request(), **options)
         except openai.OpenAIError as error:
             add_advice(error)
             raise
