@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import random
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from openai.types.chat import ChatCompletion
 
-from helpers.exercises.core import checker
+from helpers.exercises.core import as_tuple, checker
 from helpers.modes.wire import chat_completion
 
 FENCE = "`" * 3
@@ -53,7 +59,38 @@ UNREADABLE: list[tuple[str, str]] = [
 ]
 
 
-def _raised(call: Any) -> tuple[Any, BaseException | None]:
+# The course's own parser (parse_reasoning, find_json_objects, repair_json, ...): exercise
+# 03.1 asks learners to write theirs, so an answer that hands the work to it does not pass.
+_HELPERS_PARSER = str(Path(__file__).resolve().parent.parent / "parsing")
+
+
+@contextmanager
+def _watch_calls_into(folder: str) -> Iterator[list[str]]:
+    """Note each function from `folder` called, from outside it, inside the `with` block.
+
+    It uses Python's profiler hook, so it sees the call however it is reached: through
+    `helpers.parse_reasoning`, an import under another name, or a function of your own.
+    (Modules of `folder` being imported on the way are not calls of interest.)
+    """
+    seen: list[str] = []
+    previous = sys.getprofile()
+
+    def watch(frame: FrameType, event: str, arg: Any) -> None:
+        code = frame.f_code
+        if event != "call" or code.co_name.startswith("<"):
+            return
+        caller = frame.f_back.f_code.co_filename if frame.f_back else ""
+        if code.co_filename.startswith(folder) and not caller.startswith(folder):
+            seen.append(code.co_name)
+
+    sys.setprofile(watch)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(previous)
+
+
+def _raised(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
     """Run call(); return (value, None) or (None, the exception it raised)."""
     try:
         return call(), None
@@ -97,19 +134,28 @@ def _must_refuse(what: str, value: Any, error: BaseException | None) -> str | No
     "raising ValueError('...') otherwise; return ([str(s) for s in steps], str(result)).",
 )
 def check_03_1(parse_steps: Any) -> str | None:
+    with _watch_calls_into(_HELPERS_PARSER) as used:
+        _raised(partial(parse_steps, READABLE[0][1]))
+    if used:
+        return (
+            f"Your parse_steps hands the work to the course's own parser ({used[0]} in "
+            "helpers/parsing). Here the exercise is to write one yourself with json and re; "
+            "helpers.parse_reasoning is what you can compare it with afterwards."
+        )
     for what, text, expected in READABLE:
-        got, error = _raised(lambda text=text: parse_steps(text))
+        returned, error = _raised(partial(parse_steps, text))
         if error is not None:
             return f"For {what}, your parser raised {_one_line(error)}."
-        if not isinstance(got, tuple) or len(got) != 2:
-            return f"For {what}, return a tuple (steps, result), not {_short(got)}."
+        got = as_tuple(returned, 2)
+        if got is None:
+            return f"For {what}, return a pair (steps, result), not {_short(returned)}."
         steps, result = got
         if not isinstance(steps, list) or list(steps) != expected[0]:
             return f"For {what}, the steps should be {expected[0]!r}, not {steps!r}."
         if result != expected[1]:
             return f"For {what}, the result should be the string {expected[1]!r}, not {result!r}."
     for what, text in UNREADABLE:
-        got, error = _raised(lambda text=text: parse_steps(text))
+        got, error = _raised(partial(parse_steps, text))
         problem = _must_refuse(what, got, error)
         if problem:
             return problem
@@ -137,6 +183,9 @@ def check_03_2(order_steps: Any) -> str | None:
         (["Step 3", "Step 1", "result", "Step 2"], ["Step 1", "Step 2", "Step 3"]),
         (["STEP_2", "step_10", "steps", "step_1"], ["step_1", "STEP_2", "step_10"]),
         (["result", "answer", "steps"], []),
+        # a key must start with "step": one that only contains "step2" is not a step (a key
+        # like "step3_note" is left open: helpers.natural_step_order reads it as a titled step)
+        (["substep2", "step2", "first_step4", "step1", "my_step_3"], ["step1", "step2"]),
     ]
     for keys, expected in cases:
         given = list(keys)
@@ -185,7 +234,7 @@ def check_03_3(trusted_answer: Any) -> str | None:
         ),
     ]
     for what, reply, result in readable:
-        got, error = _raised(lambda reply=reply: trusted_answer(reply))
+        got, error = _raised(partial(trusted_answer, reply))
         if error is not None:
             return f"For {what}, your function raised {_one_line(error)}."
         if getattr(got, "result", None) != result or not getattr(got, "steps", None):
@@ -207,7 +256,7 @@ def check_03_3(trusted_answer: Any) -> str | None:
         ("a reply with no JSON", _reply("2 + 2 is 4.")),
     ]
     for what, reply in refused:
-        got, error = _raised(lambda reply=reply: trusted_answer(reply))
+        got, error = _raised(partial(trusted_answer, reply))
         problem = _must_refuse(what, got, error)
         if problem:
             return problem

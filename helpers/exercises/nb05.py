@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from helpers.exercises.core import checker
+from helpers.exercises.core import as_tuple, checker
 from helpers.more_calls.voting import normalize_result
 
 
@@ -27,16 +27,17 @@ def check_05_1(majority_vote: Any) -> str | None:
     ]
     for results, answer, count in cases:
         got = majority_vote(list(results))
-        if not isinstance(got, tuple) or len(got) != 2:
-            return f"majority_vote should return a tuple (answer, count), got {got!r}."
-        got_answer, got_count = got
+        pair = as_tuple(got, 2)
+        if pair is None:
+            return f"majority_vote should return a pair (answer, count), got {got!r}."
+        got_answer, got_count = pair
         if got_count != count or normalize_result(got_answer) != normalize_result(answer):
             return f"For {results} expected ({answer!r}, {count}), got {got!r}."
         if got_answer not in results:
             return f"Return the answer as it was written in the results, not {got_answer!r}."
     for nothing in ([], ["", ""]):
         got = majority_vote(nothing)
-        if got != (None, 0):
+        if as_tuple(got, 2) != (None, 0):
             return f"With nothing to vote on ({nothing}), return (None, 0), not {got!r}."
     return None
 

@@ -7,7 +7,7 @@ import inspect
 import json
 from typing import Any
 
-from helpers.exercises.core import checker
+from helpers.exercises.core import as_tuple, checker
 from helpers.tools.registry import call_tool, tool_schema
 
 _PARSE_CASES: list[tuple[str, tuple[str, str] | None]] = [
@@ -31,6 +31,12 @@ _PARSE_CASES: list[tuple[str, tuple[str, str] | None]] = [
         "Action Input: 1 + 1",
         ("search_notes", "Everest height"),
     ),
+    # The Action Input comes only after an invented Observation: cut there, and no complete
+    # Action is left (helpers.parse_react refuses this reply too).
+    (
+        "Thought: look it up\nAction: search_notes\nObservation: 330 m\nAction Input: Eiffel",
+        None,
+    ),
     ("Thought: The observations settle it.\nFinal Answer: about 27 towers", None),
 ]
 
@@ -48,12 +54,19 @@ def check_06_1(parse_action: Any) -> str | None:
     for text, expected in _PARSE_CASES:
         got = parse_action(text)
         if expected is None:
-            if got is not None:
-                return f"A reply with a Final Answer and no Action should give None, not {got!r}."
-            continue
-        if not isinstance(got, tuple) or len(got) != 2:
-            return f"Return a tuple (tool, tool_input); for\n   {text!r}\n   you returned {got!r}."
-        if got != expected:
+            if got is None:
+                continue
+            if "Observation:" in text:
+                return (
+                    f"For\n   {text!r}\n   you returned {got!r}; cut the reply at the model's "
+                    "own 'Observation:' first: nothing after it counts, so no complete Action "
+                    "is left."
+                )
+            return f"A reply with a Final Answer and no Action should give None, not {got!r}."
+        pair = as_tuple(got, 2)
+        if pair is None:
+            return f"Return a pair (tool, tool_input); for\n   {text!r}\n   you returned {got!r}."
+        if pair != expected:
             return f"For\n   {text!r}\n   expected {expected!r}, got {got!r}."
     return None
 

@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from helpers.evaluation.stats import wilson_interval
-from helpers.exercises.core import checker
+from helpers.exercises.core import as_tuple, checker
 
 YES_NO_CASES = [
     ("yes", "Yes", True),
@@ -56,9 +56,10 @@ def check_07_1(check_yes_no: Any) -> str | None:
 )
 def check_07_2(wilson: Any) -> str | None:
     for k, n in ((7, 10), (0, 10), (10, 10), (1, 3), (70, 100), (512, 1000)):
-        got = wilson(k, n)
-        if not isinstance(got, tuple) or len(got) != 2:
-            return f"wilson({k}, {n}) should return a tuple (low, high), got {got!r}."
+        returned = wilson(k, n)
+        got = as_tuple(returned, 2)
+        if got is None:
+            return f"wilson({k}, {n}) should return a pair (low, high), got {returned!r}."
         expected = wilson_interval(k, n)
         if not all(math.isclose(a, b, abs_tol=1e-3) for a, b in zip(got, expected)):
             low, high = expected
