@@ -25,6 +25,7 @@ from helpers.evaluation.strategies import DIRECT_SYSTEM_PROMPT, get_strategy, qu
 from helpers.modes.recording_files import last_user_message
 from helpers.modes.wire import chat_completion, error_body
 from helpers.more_calls.loop import LOOP_SYSTEM_PROMPT
+from tests.support.recordings import add_recording
 from tests.support.server import JsonReply, StubServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -416,30 +417,16 @@ def test_the_terminal_command_explains_a_failure_in_one_line(tmp_path, monkeypat
 
 
 @pytest.fixture
-def offline(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path / "recordings"))
-    monkeypatch.setenv("HOMEMADE_O1_MODE", "offline")
-    return tmp_path / "recordings"
+def offline(recordings_folder):
+    return recordings_folder
 
 
 def test_offline_replay_is_marked_and_its_latency_left_out(offline, tmp_path):
     from helpers.evaluation.strategies import direct_messages
-    from helpers.modes.recording_files import build_recording, write_recording
 
     for problem in PROBLEMS[:2]:
         body = {"model": "gpt-4o-mini", "messages": direct_messages(problem), "max_tokens": 100}
-        response = {"status": 200, "body": chat_completion(body, problem.answer)}
-        write_recording(
-            offline,
-            build_recording(
-                method="POST",
-                endpoint="chat/completions",
-                body=body,
-                response=response,
-                origin="hand-written",
-                note="hand-written test",
-            ),
-        )
+        add_recording(offline, body, text=problem.answer)
     report = evaluate(PROBLEMS[:2], ("direct",), results_path=tmp_path / "r.jsonl", progress=False)
     rows = read_results(tmp_path / "r.jsonl")
     assert {r["origin"] for r in rows} == {"hand-written"}

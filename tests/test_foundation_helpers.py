@@ -152,8 +152,7 @@ def test_checkup_fails_old_python(monkeypatch):
     assert check_python().status == "FAIL"
 
 
-def test_round_trip_failure_comes_with_a_fix(monkeypatch, tmp_path):
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))  # nothing recorded there
+def test_round_trip_failure_comes_with_a_fix(recordings_folder):  # nothing recorded there
     check = helpers.checks.checkup.check_round_trip()
     assert check.status == "FAIL" and "recorded" in check.fix
 
@@ -294,11 +293,10 @@ def test_model_check_sends_nothing_offline(monkeypatch):
     assert check.status == "OK" and "offline" in check.detail
 
 
-def test_model_check_in_record_mode_writes_no_recording(monkeypatch, tmp_path):
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+def test_model_check_in_record_mode_writes_no_recording(monkeypatch, recordings_folder):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     check, requests = _model_check_against(
         monkeypatch, _models("gpt-4o-mini"), "gpt-4o-mini", mode="record"
     )
     assert check.status == "OK" and len(requests) == 1
-    assert not list(tmp_path.rglob("*.json"))
+    assert not list(recordings_folder.rglob("*.json"))
