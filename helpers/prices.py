@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 PRICE_TABLE_DATE = "2026-03"
-PRICE_TABLE_SOURCE = "OpenAI pricing page (standard tier), as summarised in March 2026"
 
 
 @dataclass(frozen=True)

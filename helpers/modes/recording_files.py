@@ -65,7 +65,7 @@ def endpoint_of(url_path: str) -> str:
     return path[marker + 3 :] if marker != -1 else path
 
 
-def normalise_body(body: Any) -> Any:
+def normalize_body(body: Any) -> Any:
     """The part of a request body that decides the answer (see IGNORED_FIELDS)."""
     if not isinstance(body, dict):
         return body
@@ -75,7 +75,7 @@ def normalise_body(body: Any) -> Any:
 def request_key(method: str, endpoint: str, body: Any) -> str:
     """A stable fingerprint of a request, used to find its recording."""
     canonical = json.dumps(
-        [method.upper(), endpoint, normalise_body(body)],
+        [method.upper(), endpoint, normalize_body(body)],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -402,7 +402,7 @@ def describe_differences(sent: Any, recorded: Any, limit: int = 4) -> list[str]:
     """Short phrases naming the request fields that differ, e.g. "temperature (0.7 vs 0.2)"."""
     if not isinstance(sent, dict) or not isinstance(recorded, dict):
         return []
-    a, b = normalise_body(sent), normalise_body(recorded)
+    a, b = normalize_body(sent), normalize_body(recorded)
     differences = []
     for field in sorted(set(a) | set(b)):
         if a.get(field) == b.get(field):

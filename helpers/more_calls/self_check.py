@@ -44,7 +44,6 @@ Judge only the steps you are shown; do not solve the problem again in your reply
 
 _STEP_NUMBER = re.compile(r"-?\d+")
 _NONE_WORDS = {"", "none", "null", "no", "false", "n/a", "-"}
-VERDICTS = ("right", "wrong", "unsure")
 
 
 class ReviewError(ValueError):
