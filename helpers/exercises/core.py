@@ -123,16 +123,20 @@ def _is_ellipsis(node: ast.stmt) -> bool:
     )
 
 
-def checker(exercise: str, looked_for: str, hint: str) -> Callable:
+def checker(exercise: str) -> Callable[[Callable[..., str | None]], Callable[..., Verdict]]:
     """Turn `check(answer) -> problem or None` into a never-raising checker.
 
     The wrapped function returns None when the answer is right, or a sentence
     saying what is wrong. Anything the learner's code raises becomes that
-    sentence instead of a traceback.
+    sentence instead of a traceback. Its docstring says what it looks for (the
+    first paragraph) and gives the hint (the paragraph that starts "Hint:"), so
+    `help(helpers.exercises.check_01_1)` in a notebook shows both.
     """
-    HINTS[exercise] = (looked_for, hint)
 
     def decorate(check: Callable[..., str | None]) -> Callable[..., Verdict]:
+        looked_for, hint = _looked_for_and_hint(check)
+        HINTS[exercise] = (looked_for, hint)
+
         @functools.wraps(check)
         def run(*answers: Any) -> Verdict:
             if answers and all(is_unanswered(a) for a in answers):
@@ -152,6 +156,15 @@ def checker(exercise: str, looked_for: str, hint: str) -> Callable:
         return run
 
     return decorate
+
+
+def _looked_for_and_hint(check: Callable[..., Any]) -> tuple[str, str]:
+    """(what a checker looks for, its hint), read from its docstring's paragraphs."""
+    paragraphs = [" ".join(p.split()) for p in inspect.cleandoc(check.__doc__ or "").split("\n\n")]
+    hints = [p.removeprefix("Hint:").strip() for p in paragraphs if p.startswith("Hint:")]
+    if not paragraphs[0] or len(hints) != 1:
+        raise ValueError(f"{check.__name__}: the docstring needs what it looks for and a Hint:")
+    return paragraphs[0], hints[0]
 
 
 def exercise_id(exercise: Any) -> str | None:

@@ -13,16 +13,16 @@ from helpers.modes.wire import chat_completion
 _MARKED_MODEL = "the-model-named-by-MODEL"  # put in MODEL while checking, to see it is used
 
 
-@checker(
-    "01.1",
-    looked_for="chat_body(question, system=None, temperature=None) building a JSON-ready request "
-    "body: model (the notebook's MODEL), messages (system first when given, then user) and "
-    "temperature only when given, 0 included",
-    hint="Start with body = {'model': MODEL, 'messages': []}. Append {'role': 'system', ...} "
-    "only if system is not None, then the user message. Add 'temperature' only when it is not "
-    "None (test `is not None`: 0 is a temperature too).",
-)
+@checker("01.1")
 def check_01_1(chat_body: Any) -> str | None:
+    """chat_body(question, system=None, temperature=None) building a JSON-ready request body: model
+    (the notebook's MODEL), messages (system first when given, then user) and temperature only
+    when given, 0 included
+
+    Hint: Start with body = {'model': MODEL, 'messages': []}. Append {'role': 'system', ...}
+    only if system is not None, then the user message. Add 'temperature' only when it is not
+    None (test `is not None`: 0 is a temperature too).
+    """
     namespace = getattr(chat_body, "__globals__", {})  # the notebook's names, MODEL among them
     if "MODEL" in namespace:
         notebook_model = namespace["MODEL"]
@@ -73,14 +73,14 @@ def _response(text: str | None, reason: str) -> dict:
     )
 
 
-@checker(
-    "01.2",
-    looked_for="read_reply(response_json) returning (text, finish_reason, total_tokens) from a "
-    "raw chat-completion JSON dict",
-    hint="The text is in response_json['choices'][0]['message']['content']; finish_reason sits "
-    "next to 'message' in the same choice; the token count is in response_json['usage'].",
-)
+@checker("01.2")
 def check_01_2(read_reply: Any) -> str | None:
+    """read_reply(response_json) returning (text, finish_reason, total_tokens) from a raw
+    chat-completion JSON dict
+
+    Hint: The text is in response_json['choices'][0]['message']['content']; finish_reason sits
+    next to 'message' in the same choice; the token count is in response_json['usage'].
+    """
     for text, reason in (("Paris.", "stop"), ("The capital of France is", "length")):
         response = _response(text, reason)
         got = read_reply(response)
@@ -90,13 +90,13 @@ def check_01_2(read_reply: Any) -> str | None:
     return None
 
 
-@checker(
-    "01.3",
-    looked_for="cost_in_dollars(prompt_tokens, completion_tokens, input_price, output_price) "
-    "with prices in dollars per million tokens",
-    hint="Each side costs tokens x price / 1,000,000; add the two sides.",
-)
+@checker("01.3")
 def check_01_3(cost_in_dollars: Any) -> str | None:
+    """cost_in_dollars(prompt_tokens, completion_tokens, input_price, output_price) with prices in
+    dollars per million tokens
+
+    Hint: Each side costs tokens x price / 1,000,000; add the two sides.
+    """
     cases = [
         ((1_000_000, 0, 0.15, 0.60), 0.15),
         ((0, 1_000_000, 0.15, 0.60), 0.60),

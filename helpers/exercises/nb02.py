@@ -45,15 +45,15 @@ def _asked_for(word: str, instructions: str) -> bool:
     return False
 
 
-@checker(
-    "02.1",
-    looked_for="build_messages(question) returning a system message that asks for JSON with "
-    "'steps' and 'result', followed by the question alone as the user message",
-    hint="Return a list of two dicts. Put all the instructions in the system message: ask for "
-    "JSON with a 'steps' list and a 'result' (showing the shape, like {\"steps\": [...], "
-    '"result": "..."}, helps). The user message\'s content is exactly the question.',
-)
+@checker("02.1")
 def check_02_1(build_messages: Any) -> str | None:
+    """build_messages(question) returning a system message that asks for JSON with 'steps' and
+    'result', followed by the question alone as the user message
+
+    Hint: Return a list of two dicts. Put all the instructions in the system message: ask for
+    JSON with a 'steps' list and a 'result' (showing the shape, like {"steps": [...], "result":
+    "..."}, helps). The user message's content is exactly the question.
+    """
     question = "Is 91 a prime number?"
     messages = build_messages(question)
     if not isinstance(messages, list) or len(messages) != 2:
@@ -87,14 +87,14 @@ def check_02_1(build_messages: Any) -> str | None:
     return None
 
 
-@checker(
-    "02.2",
-    looked_for="step_schema: a response_format dict of type json_schema, strict, whose schema "
-    "requires a 'steps' array of strings and a 'result' string and allows nothing else",
-    hint="Copy the shape {'type': 'json_schema', 'json_schema': {'name': ..., 'strict': True, "
-    "'schema': {...}}}. The inner schema needs properties, required and additionalProperties.",
-)
+@checker("02.2")
 def check_02_2(step_schema: Any) -> str | None:
+    """step_schema: a response_format dict of type json_schema, strict, whose schema requires a
+    'steps' array of strings and a 'result' string and allows nothing else
+
+    Hint: Copy the shape {'type': 'json_schema', 'json_schema': {'name': ..., 'strict': True,
+    'schema': {...}}}. The inner schema needs properties, required and additionalProperties.
+    """
     if not isinstance(step_schema, dict) or step_schema.get("type") != "json_schema":
         return "step_schema should be a dict with 'type': 'json_schema'."
     spec = step_schema.get("json_schema") or {}
@@ -125,14 +125,14 @@ def check_02_2(step_schema: Any) -> str | None:
     return None
 
 
-@checker(
-    "02.3",
-    looked_for="read_steps(reply_text) turning a JSON-mode reply into (list of step strings, "
-    "result string), numbers included",
-    hint="json.loads the text, then take data['steps'] and data['result']; str() the result so "
-    "that 4 becomes '4'.",
-)
+@checker("02.3")
 def check_02_3(read_steps: Any) -> str | None:
+    """read_steps(reply_text) turning a JSON-mode reply into (list of step strings, result string),
+    numbers included
+
+    Hint: json.loads the text, then take data['steps'] and data['result']; str() the result so
+    that 4 becomes '4'.
+    """
     cases = [
         ({"steps": ["a", "b"], "result": "yes"}, (["a", "b"], "yes")),
         ({"steps": ["2 + 2 = 4"], "result": 4}, (["2 + 2 = 4"], "4")),

@@ -123,17 +123,28 @@ def _must_refuse(what: str, value: Any, error: BaseException | None) -> str | No
     return None
 
 
-@checker(
-    "03.1",
-    looked_for="parse_steps(text) reading (steps, result) from fenced replies (any label), "
-    "replies with chat and braces around the JSON, and raw line breaks in strings; and "
-    "raising ValueError for no JSON, no steps, no result or empty steps",
-    hint="Look for each '{' with re.finditer and try json.JSONDecoder(strict=False)"
-    ".raw_decode(text, index) there; the first non-empty dict wins, and fences and chat are "
-    "skipped for free. Then check data.get('steps') is a non-empty list and 'result' is there, "
-    "raising ValueError('...') otherwise; return ([str(s) for s in steps], str(result)).",
-)
+def _first_wrong_refusal(answer: Callable[[Any], Any], cases: list[tuple[str, Any]]) -> str | None:
+    """The problem with the first case `answer` did not refuse properly, or None."""
+    for what, case in cases:
+        got, error = _raised(partial(answer, case))
+        problem = _must_refuse(what, got, error)
+        if problem:
+            return problem
+    return None
+
+
+@checker("03.1")
 def check_03_1(parse_steps: Any) -> str | None:
+    """parse_steps(text) reading (steps, result) from fenced replies (any label), replies with chat
+    and braces around the JSON, and raw line breaks in strings; and raising ValueError for no
+    JSON, no steps, no result or empty steps
+
+    Hint: Look for each '{' with re.finditer and try
+    json.JSONDecoder(strict=False).raw_decode(text, index) there; the first non-empty dict wins,
+    and fences and chat are skipped for free. Then check data.get('steps') is a non-empty list
+    and 'result' is there, raising ValueError('...') otherwise; return ([str(s) for s in steps],
+    str(result)).
+    """
     with _watch_calls_into(_HELPERS_PARSER) as used:
         _raised(partial(parse_steps, READABLE[0][1]))
     if used:
@@ -154,23 +165,18 @@ def check_03_1(parse_steps: Any) -> str | None:
             return f"For {what}, the steps should be {expected[0]!r}, not {steps!r}."
         if result != expected[1]:
             return f"For {what}, the result should be the string {expected[1]!r}, not {result!r}."
-    for what, text in UNREADABLE:
-        got, error = _raised(partial(parse_steps, text))
-        problem = _must_refuse(what, got, error)
-        if problem:
-            return problem
-    return None
+    return _first_wrong_refusal(parse_steps, UNREADABLE)
 
 
-@checker(
-    "03.2",
-    looked_for="order_steps(keys) returning only the step keys (step3, Step 3, STEP_3, ...) "
-    "sorted by their number, leaving the list it is given unchanged",
-    hint="Use re.fullmatch(r'step[ _]?(\\d+)', key, re.IGNORECASE) to pick the step keys and "
-    "read their number; then sort (number, key) pairs and keep the keys. Sorting the key "
-    "strings themselves puts 'step10' before 'step2'.",
-)
+@checker("03.2")
 def check_03_2(order_steps: Any) -> str | None:
+    r"""order_steps(keys) returning only the step keys (step3, Step 3, STEP_3, ...) sorted by their
+    number, leaving the list it is given unchanged
+
+    Hint: Use re.fullmatch(r'step[ _]?(\d+)', key, re.IGNORECASE) to pick the step keys and read
+    their number; then sort (number, key) pairs and keep the keys. Sorting the key strings
+    themselves puts 'step10' before 'step2'.
+    """
     twelve = [f"step{number}" for number in range(1, 13)]
     shuffled = twelve + ["result", "final_answer"]
     random.Random(3).shuffle(shuffled)
@@ -211,17 +217,17 @@ def _reply(
 CLEAN = '{"steps": ["2 + 2 = 4", "Check: 4 - 2 = 2."], "result": "4"}'
 
 
-@checker(
-    "03.3",
-    looked_for="trusted_answer(reply) returning helpers.parse_reasoning(text) for a finished "
-    "reply, and raising a one-line ValueError for a reply cut off at max_tokens, stopped by "
-    "the content filter, refused, or unreadable",
-    hint="Take choice = reply.choices[0]. Look at choice.finish_reason ('length', "
-    "'content_filter') and choice.message.refusal BEFORE reading the text, and raise "
-    "ValueError('...') for each; then return helpers.parse_reasoning(choice.message.content "
-    "or '').",
-)
+@checker("03.3")
 def check_03_3(trusted_answer: Any) -> str | None:
+    """trusted_answer(reply) returning helpers.parse_reasoning(text) for a finished reply, and
+    raising a one-line ValueError for a reply cut off at max_tokens, stopped by the content
+    filter, refused, or unreadable
+
+    Hint: Take choice = reply.choices[0]. Look at choice.finish_reason ('length',
+    'content_filter') and choice.message.refusal BEFORE reading the text, and raise
+    ValueError('...') for each; then return helpers.parse_reasoning(choice.message.content or
+    '').
+    """
     readable = [
         ("a clean, finished reply", _reply(CLEAN), "4"),
         (
@@ -255,9 +261,4 @@ def check_03_3(trusted_answer: Any) -> str | None:
         ),
         ("a reply with no JSON", _reply("2 + 2 is 4.")),
     ]
-    for what, reply in refused:
-        got, error = _raised(partial(trusted_answer, reply))
-        problem = _must_refuse(what, got, error)
-        if problem:
-            return problem
-    return None
+    return _first_wrong_refusal(trusted_answer, refused)
