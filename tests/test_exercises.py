@@ -198,6 +198,8 @@ def test_01_1_wants_the_notebooks_model_variable_not_a_name_written_out():
     uses_model = define(CHAT_BODY.replace("TEST", "temperature is not None"), "chat_body")
     assert helpers.exercises.check_01_1(uses_model)
     assert uses_model.__globals__["MODEL"] == helpers.default_model()  # put back after the check
+    asks_helpers = source.replace("'gpt-4o-mini',", "helpers.default_model(),")
+    assert helpers.exercises.check_01_1(define(asks_helpers, "chat_body"))  # the same choice
 
 
 def system_prompt(rules: str):

@@ -24,6 +24,8 @@ def check_01_1(chat_body: Any) -> str | None:
     None (test `is not None`: 0 is a temperature too).
     """
     namespace = getattr(chat_body, "__globals__", {})  # the notebook's names, MODEL among them
+    names = getattr(getattr(chat_body, "__code__", None), "co_names", ())
+    expected_models = {default_model()} if "default_model" in names else set()
     if "MODEL" in namespace:
         notebook_model = namespace["MODEL"]
         namespace["MODEL"] = _MARKED_MODEL
@@ -31,16 +33,16 @@ def check_01_1(chat_body: Any) -> str | None:
             body = chat_body("What is 2 + 2?")
         finally:
             namespace["MODEL"] = notebook_model
-        expected_model = _MARKED_MODEL
+        expected_models.add(_MARKED_MODEL)
     else:
         body = chat_body("What is 2 + 2?")
-        expected_model = default_model()
+        expected_models.add(default_model())
     if not isinstance(body, dict):
         return f"chat_body returned {type(body).__name__}, not a dict."
     json.dumps(body)  # must be JSON-ready; raises (and is reported) otherwise
     if not isinstance(body.get("model"), str) or not body["model"]:
         return "The body needs a 'model' string."
-    if body["model"] != expected_model:
+    if body["model"] not in expected_models:
         return (
             f"The model should come from the notebook's MODEL variable, not be written out "
             f"({body['model']!r}): MODEL follows the mode and HOMEMADE_O1_MODEL."
