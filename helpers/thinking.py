@@ -21,7 +21,7 @@ import openai
 from helpers.errors import add_advice, explain_error
 from helpers.modes.client import get_client
 from helpers.modes.settings import default_model
-from helpers.parsing.errors import ReasoningParseError
+from helpers.parsing.errors import ReasoningParseError, cut_off_error
 from helpers.parsing.parse import parse_reasoning
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Reasoning, Usage
@@ -30,14 +30,10 @@ RETRY_REQUEST = (
     "Your previous reply could not be read: {problem} Reply again with only the corrected "
     'JSON object, in exactly this shape: {{"steps": ["..."], "result": "..."}}.'
 )
-TRUNCATED_DETAIL = (
-    "the reply stopped at max_tokens ({tokens} tokens); allow more tokens or fewer steps"
-)
 
 
 def _truncation_error(text: str, max_tokens: Any) -> ReasoningParseError:
-    detail = TRUNCATED_DETAIL.format(tokens=max_tokens if max_tokens else "the model's limit")
-    return ReasoningParseError("truncated", detail, text)
+    return cut_off_error(text, max_tokens)  # says max_tokens only when one was set
 
 
 def read_reply(
