@@ -84,7 +84,7 @@ def _settings_differ(body: Any, same_question: list[Recording]) -> tuple[list[st
     if not same_messages:
         role = _first_differing_role(sent.get("messages") or [], recorded.get("messages") or [])
         lines.append(f"  Your question is recorded, but {role} differs from the recorded one.")
-        put_back.append(f"the notebook's {role}")
+        put_back.append("the notebook's " + role.removeprefix("the "))
     else:
         lines.append("  This question is recorded, with other settings:")
     fields = _differing_fields(sent, recorded)
@@ -143,8 +143,7 @@ def _no_recordings(library: RecordingLibrary, heading: str, problem: str) -> Rec
     else:
         fix = "reinstall the course (helpers/data/recordings is part of it)"
     details = [
-        f"  {where}: that folder {problem}, and offline mode only replays what was recorded; "
-        f"{fix}."
+        f"  {where}: that folder {problem}, and offline mode only replays what was recorded; {fix}."
     ]
     error = _error(heading, details, put_back=None, ways=WAYS_ON)
     error.folder_problem = problem
