@@ -451,7 +451,7 @@ def test_a_server_error_message_is_redacted_and_shortened():
     assert "zzzz" not in line and len(line) < 500
 
 
-def test_the_json_in_the_notebooks_recordings_still_validates():
+def test_the_course_recordings_hold_nothing_shaped_like_a_key():
     # the wider secret patterns must not flag the course's own recordings
     library = helpers.modes.client.load_library()
     flagged = [
