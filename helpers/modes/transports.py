@@ -62,7 +62,7 @@ def _redacted_error(request: httpx2.Request, response: httpx2.Response) -> httpx
     )
 
 
-class RedactingHttpClient(openai.DefaultHttpxClient):  # type: ignore[misc,valid-type]
+class RedactingHttpClient(openai.DefaultHttpxClient):
     """The SDK's default HTTP client, except that error bodies lose any key (live mode)."""
 
     def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
@@ -73,7 +73,7 @@ class RedactingHttpClient(openai.DefaultHttpxClient):  # type: ignore[misc,valid
         return _redacted_error(request, response)
 
 
-class AsyncRedactingHttpClient(openai.DefaultAsyncHttpxClient):  # type: ignore[misc,valid-type]
+class AsyncRedactingHttpClient(openai.DefaultAsyncHttpxClient):
     """The async twin of `RedactingHttpClient`."""
 
     async def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
