@@ -421,6 +421,21 @@ def test_a_reply_cut_with_no_max_tokens_does_not_blame_max_tokens():
 
 
 @pytest.mark.parametrize(
+    ("limit", "words"),
+    [({}, "ran out of room"), ({"max_completion_tokens": 20}, "max_tokens (20 tokens)")],
+)
+def test_think_names_the_limit_that_cut_the_reply(limit, words):
+    def cut(request):
+        return JsonReply(chat_completion(request.body, '{"steps": ["a', finish_reason="length"))
+
+    with StubServer(cut) as server:
+        client = get_client("live", base_url=server.url, api_key="k", max_retries=0)
+        with pytest.raises(ReasoningParseError) as caught:
+            helpers.think("Count to 99.", client=client, **limit)
+    assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
     ("status", "said", "must", "must_not"),
     [
         (500, "Context size has been exceeded.", "shorter prompt", "wait a moment"),
