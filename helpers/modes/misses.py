@@ -56,9 +56,9 @@ def explain_miss(
     asked = last_user_message(body)
     details: list[str] = [f"  You asked: {_quote(asked)}"] if asked else []
     if not library.root.is_dir():
-        return _no_recordings(library, heading, "does not exist")
+        return _no_recordings(heading, "does not exist")
     if not library.recordings:
-        return _no_recordings(library, heading, "holds no recordings")
+        return _no_recordings(heading, "holds no recordings")
     here = [r for r in library.recordings if r.request["endpoint"] == endpoint]
     if not here:
         details.append(f"  Nothing is recorded for /{endpoint}.")
@@ -135,7 +135,7 @@ def _question_differs(
     return lines, f"the notebook's question (the nearest recorded: {_quote(_question(nearest[0]))})"
 
 
-def _no_recordings(library: RecordingLibrary, heading: str, problem: str) -> RecordingNotFoundError:
+def _no_recordings(heading: str, problem: str) -> RecordingNotFoundError:
     custom = os.environ.get("HOMEMADE_O1_RECORDINGS", "").strip()
     where = f"HOMEMADE_O1_RECORDINGS={custom}" if custom else "the recordings folder"
     if custom:
