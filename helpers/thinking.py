@@ -36,6 +36,10 @@ def _truncation_error(text: str, max_tokens: Any) -> ReasoningParseError:
     return cut_off_error(text, max_tokens)  # says max_tokens only when one was set
 
 
+def _token_limit(options: dict[str, Any]) -> Any:
+    return options.get("max_tokens") or options.get("max_completion_tokens")
+
+
 def read_reply(
     text: str | None, finish_reason: str | None, refusal: str | None, max_tokens: Any = None
 ) -> Reasoning:
@@ -94,7 +98,7 @@ def think(
     text, finish_reason, refusal, usage, served_by = call(client, model, messages, options, viewer)
     calls = [usage] if usage else []
     try:
-        reasoning = read_reply(text, finish_reason, refusal, options.get("max_tokens"))
+        reasoning = read_reply(text, finish_reason, refusal, _token_limit(options))
     except ReasoningParseError as problem:
         if not retry or problem.reason == "refusal":
             _finish_viewer(viewer, None, finish_reason, problem)
@@ -112,7 +116,7 @@ def think(
         usage = usage + more if usage else more
         calls += [more] if more else []
         try:
-            reasoning = read_reply(text, finish_reason, refusal, options.get("max_tokens"))
+            reasoning = read_reply(text, finish_reason, refusal, _token_limit(options))
         except ReasoningParseError as second:
             _finish_viewer(viewer, None, finish_reason, second)
             raise
