@@ -21,7 +21,7 @@ import openai
 from helpers.errors import add_advice, explain_error
 from helpers.modes.client import get_client
 from helpers.modes.settings import default_model
-from helpers.parsing.errors import ReasoningParseError
+from helpers.parsing.errors import ReasoningParseError, cut_off_error
 from helpers.parsing.parse import parse_reasoning
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Reasoning, Usage
@@ -30,14 +30,14 @@ RETRY_REQUEST = (
     "Your previous reply could not be read: {problem} Reply again with only the corrected "
     'JSON object, in exactly this shape: {{"steps": ["..."], "result": "..."}}.'
 )
-TRUNCATED_DETAIL = (
-    "the reply stopped at max_tokens ({tokens} tokens); allow more tokens or fewer steps"
-)
 
 
 def _truncation_error(text: str, max_tokens: Any) -> ReasoningParseError:
-    detail = TRUNCATED_DETAIL.format(tokens=max_tokens if max_tokens else "the model's limit")
-    return ReasoningParseError("truncated", detail, text)
+    return cut_off_error(text, max_tokens)  # says max_tokens only when one was set
+
+
+def _token_limit(options: dict[str, Any]) -> Any:
+    return options.get("max_tokens") or options.get("max_completion_tokens")
 
 
 def read_reply(
@@ -98,7 +98,7 @@ def think(
     text, finish_reason, refusal, usage, served_by = call(client, model, messages, options, viewer)
     calls = [usage] if usage else []
     try:
-        reasoning = read_reply(text, finish_reason, refusal, options.get("max_tokens"))
+        reasoning = read_reply(text, finish_reason, refusal, _token_limit(options))
     except ReasoningParseError as problem:
         if not retry or problem.reason == "refusal":
             _finish_viewer(viewer, None, finish_reason, problem)
@@ -116,7 +116,7 @@ def think(
         usage = usage + more if usage else more
         calls += [more] if more else []
         try:
-            reasoning = read_reply(text, finish_reason, refusal, options.get("max_tokens"))
+            reasoning = read_reply(text, finish_reason, refusal, _token_limit(options))
         except ReasoningParseError as second:
             _finish_viewer(viewer, None, finish_reason, second)
             raise
