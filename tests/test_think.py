@@ -11,6 +11,7 @@ from helpers import StepViewer, think
 from helpers.modes.wire import chat_completion, chat_completion_chunks
 from helpers.parsing.errors import ReasoningParseError
 from helpers.prompts import JSON_MODE, step_messages
+from helpers.token_limits import THINK_TOKENS
 from tests.support.recordings import add_recording
 from tests.support.server import JsonReply, StreamReply, StubServer, replies_in_order
 
@@ -19,10 +20,14 @@ GOOD = json.dumps({"steps": ["s-t-r-a-w-b-e-r-r-y", "r at 3, 8, 9", "check: 3"],
 
 
 def request_body(**extra) -> dict:
+    """What think() sends offline: the client's address is OpenAI's, so the limit goes as
+    max_completion_tokens (a recording made with max_tokens matches it too)."""
+    limit = {} if "max_tokens" in extra else {"max_completion_tokens": THINK_TOKENS}
     return {
         "model": "gpt-4o-mini",
         "messages": step_messages(QUESTION),
         "response_format": JSON_MODE,
+        **limit,
         **extra,
     }
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from helpers.modes.settings import ConfigurationError, default_model, resolve_mode
+from helpers.token_limits import PING_TOKENS, with_token_limit
 
 if TYPE_CHECKING:
     from openai.types.chat import ChatCompletionMessageParam
@@ -176,9 +177,9 @@ def check_round_trip() -> Check:
     try:
         client = get_client(timeout=30, max_retries=1)
         start = time.perf_counter()
-        reply = client.chat.completions.create(
-            model=default_model(), messages=PING_MESSAGES, max_tokens=5
-        )
+        model = default_model()
+        limit = with_token_limit({}, client, model, PING_TOKENS)
+        reply = client.chat.completions.create(model=model, messages=PING_MESSAGES, **limit)
         seconds = time.perf_counter() - start
     except Exception as error:
         return Check("round trip", "FAIL", "no answer", explain_error(error))

@@ -43,6 +43,10 @@ IGNORED_FIELDS = frozenset(
 )
 # A record tag names one sub-folder of the recordings folder, never a path.
 RECORD_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Two names for one thing: OpenAI's API wants `max_completion_tokens`, other servers read
+# `max_tokens` (helpers/token_limits.py), so an answer recorded from one server replays for
+# the same request sent to the other.
+SAME_FIELDS = {"max_completion_tokens": "max_tokens"}
 
 
 class RecordingNotFoundError(ShortTraceback, openai.OpenAIError):
@@ -79,7 +83,11 @@ def normalize_body(body: Any) -> Any:
     """The part of a request body that decides the answer (see IGNORED_FIELDS)."""
     if not isinstance(body, dict):
         return body
-    return {k: v for k, v in sorted(body.items()) if k not in IGNORED_FIELDS and v is not None}
+    return {
+        SAME_FIELDS.get(k, k): v
+        for k, v in sorted(body.items())
+        if k not in IGNORED_FIELDS and v is not None
+    }
 
 
 def request_key(method: str, endpoint: str, body: Any) -> str:
