@@ -165,3 +165,22 @@ def test_the_step_schema_needs_at_least_one_step():
     with pytest.raises(ReasoningParseError) as caught:  # where a server ignores it
         helpers.parse_reasoning('{"steps": [], "result": "5"}')
     assert caught.value.reason == "no_steps"
+
+
+# ---- a price is the price of the model that answered --------------------------------------
+def test_an_answer_from_another_model_is_not_priced_as_the_model_asked_for():
+    usage = helpers.Usage(prompt_tokens=1000, completion_tokens=1000)
+    local = helpers.Reasoning(steps=["a"], result="b", usage=usage, model="tiny-random-qwen3")
+    dated = helpers.Reasoning(steps=["a"], result="b", usage=usage, model="o4-mini-2025-04-16")
+    assert helpers.estimate_cost(local, "o4-mini") is None  # a local model: no price known
+    assert helpers.estimate_cost(dated, "o4-mini") == helpers.estimate_cost(usage, "o4-mini")
+    other = helpers.Reasoning(steps=["a"], result="b", usage=usage, model="gpt-4o-mini")
+    assert helpers.estimate_cost(other, "o4-mini") == helpers.estimate_cost(usage, "gpt-4o-mini")
+
+
+def test_a_reply_from_the_sdk_is_priced_by_its_own_model():
+    with StubServer(lambda r: JsonReply(chat_completion(r.body, "5", model="llama3.2"))) as server:
+        reply = client_for(server).chat.completions.create(
+            model="o4-mini", messages=[{"role": "user", "content": QUESTION}]
+        )
+    assert reply.model == "llama3.2" and helpers.estimate_cost(reply, "o4-mini") is None
