@@ -356,7 +356,7 @@ def sample_replies(
         usage = Usage.from_api(response.usage) if response.usage is not None else None
         if usage is not None:
             gathered.calls.append(usage)
-        replies = [
+        replies: list[Reply] = [
             (choice.message.content, choice.finish_reason, choice.message.refusal)
             for choice in response.choices
         ]

@@ -21,6 +21,7 @@ Scripts use `running_llama_server()` as a context manager.
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import socket
@@ -227,9 +228,14 @@ def running_llama_server(folder: Path | None = None, **settings: object) -> Iter
 @pytest.fixture(scope="session")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LlamaServer]:
     """The session's llama-server with the tiny model (skips without a built binary)."""
+    missing = None
     if llama_server_binary() is None:
+        missing = BUILD_HINT
+    elif importlib.util.find_spec("gguf") is None or importlib.util.find_spec("tokenizers") is None:
+        missing = "gguf and tokenizers make the tiny model: pip install -r requirements-dev.txt"
+    if missing:
         if server_required():
-            pytest.fail(f"{REQUIRE_VARIABLE} is set but {BUILD_HINT}")
-        pytest.skip(BUILD_HINT)
+            pytest.fail(f"{REQUIRE_VARIABLE} is set, but {missing}")
+        pytest.skip(missing)
     with running_llama_server(tmp_path_factory.mktemp("tiny-model")) as server:
         yield server
