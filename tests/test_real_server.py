@@ -225,3 +225,49 @@ def _without_times(text: str) -> str:
     import re
 
     return re.sub(r"elapsed=[0-9.e-]+", "elapsed=…", text)
+
+
+# ---- a shared context that fills up -----------------------------------------------------
+@pytest.fixture(scope="module")
+def shared_context_server(llama_server: LlamaServer, tmp_path_factory):  # noqa: F811
+    """A llama-server whose 2 slots share one small context (512 tokens), the way it shares
+    its context when started without -np: two long replies at once overflow it."""
+    from tests.support.llama_server import running_llama_server
+
+    folder = tmp_path_factory.mktemp("shared-context")
+    with running_llama_server(folder, slots=2, context_per_slot=256, shared_context=True) as s:
+        yield s
+
+
+def test_context_exceeded_mid_stream_ends_every_viewer(shared_context_server):
+    import threading
+
+    from tests.support.tiny_model import SPECIAL_TOKEN_IDS
+
+    client = openai.OpenAI(base_url=shared_context_server.url, api_key="none", max_retries=0)
+    never_stop = {str(SPECIAL_TOKEN_IDS["<|im_end|>"]): -100}  # the reply goes on and on
+    viewers = [helpers.StepViewer.live(QUESTION) for _ in range(2)]
+    errors: list[BaseException] = []
+
+    def ask(viewer):
+        try:
+            helpers.think(
+                QUESTION,
+                client=client,
+                stream=True,
+                viewer=viewer,
+                response_format=None,
+                max_tokens=None,  # no limit: what the helpers used to send
+                logit_bias=never_stop,
+            )
+        except (openai.APIError, ReasoningParseError) as error:
+            errors.append(error)
+
+    threads = [threading.Thread(target=ask, args=(viewer,)) for viewer in viewers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    server_errors = [e for e in errors if isinstance(e, openai.APIError)]
+    assert any("Context size has been exceeded" in str(e) for e in server_errors), errors
+    assert not any(viewer.is_live for viewer in viewers)  # none is left "Thinking..."

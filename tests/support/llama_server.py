@@ -153,10 +153,13 @@ def start_llama_server(
     context_per_slot: int = CONTEXT_PER_SLOT,
     threads: int | None = None,
     timeout: float = START_TIMEOUT,
+    shared_context: bool = False,
 ) -> LlamaServer:
     """Start `binary` serving `model` on a free port of 127.0.0.1 and wait until it is healthy.
 
     `-c` is the context of all slots together, so each slot gets `context_per_slot`.
+    With `shared_context`, the slots share one context instead (`--kv-unified`, what
+    llama-server does when started without `-np`): one long reply can then fill it for all.
     Raises RuntimeError with the end of the server's log if it exits or is not healthy
     within `timeout` seconds.
     """
@@ -178,6 +181,7 @@ def start_llama_server(
         "--threads",
         str(threads or default_threads()),
         "--jinja",
+        "--kv-unified" if shared_context else "--no-kv-unified",
     ]
     # the server reads LLAMA_ARG_* variables as settings: none of the caller's may leak in
     env = {k: v for k, v in os.environ.items() if not k.startswith(("LLAMA_ARG_", "HF_"))}
