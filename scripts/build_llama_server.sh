@@ -60,7 +60,11 @@ source_dir="$(ls -d "$scratch"/llama_cpp_python-*/vendor/llama.cpp 2>/dev/null |
 [[ -f "$source_dir/CMakeLists.txt" ]] || { say "the package holds no vendor/llama.cpp"; exit 1; }
 
 generator=()
-command -v ninja >/dev/null && generator=(-G Ninja)
+builder="make"
+if command -v ninja >/dev/null; then
+    generator=(-G Ninja)
+    builder="ninja"
+fi
 
 options=(
     -DCMAKE_BUILD_TYPE=Release
@@ -83,7 +87,7 @@ options=(
     -Wno-dev
     --no-warn-unused-cli             # not every switch exists in every llama.cpp
 )
-say "configuring (${#generator[@]} generator flags, $jobs jobs)"
+say "configuring (builds with $builder, $jobs jobs)"
 cmake -S "$source_dir" -B "$scratch/build" "${generator[@]}" "${options[@]}" >&2
 say "compiling llama-server"
 cmake --build "$scratch/build" --config Release --target llama-server -j "$jobs" >&2
