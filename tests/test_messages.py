@@ -422,7 +422,10 @@ def test_a_reply_cut_with_no_max_tokens_does_not_blame_max_tokens():
 
 @pytest.mark.parametrize(
     ("limit", "words"),
-    [({}, "ran out of room"), ({"max_completion_tokens": 20}, "max_tokens (20 tokens)")],
+    [
+        ({"max_tokens": None}, "ran out of room"),
+        ({"max_completion_tokens": 20}, "max_tokens (20 tokens)"),
+    ],
 )
 def test_think_names_the_limit_that_cut_the_reply(limit, words):
     def cut(request):
