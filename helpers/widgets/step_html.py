@@ -160,6 +160,7 @@ def escape_text(text: str) -> str:
 # ---- blocks of text ----------------------------------------------------------------------
 def text_block(text: str) -> str:
     """Untrusted text as safe HTML: escaped, newlines kept, ``` fences as <pre>."""
+    text = text.replace("\r\n", "\n")  # a Windows line end is a line end
     parts: list[str] = []
     position = 0
     for fence in _FENCE.finditer(text):
@@ -173,7 +174,7 @@ def text_block(text: str) -> str:
 
 def _prose(text: str) -> str:
     text = text.strip("\n")
-    if not text.strip():
+    if not text.strip() and not hidden_characters(text):
         return ""
     escaped = _INLINE_CODE.sub(r"<code>\1</code>", escape_text(text))
     return f'<div style="{TEXT_STYLE}">{escaped}</div>'

@@ -513,7 +513,7 @@ class StepViewer(widgets.VBox):
         """
         message = failure_message(problem)
         if self._live is not None:
-            reasoning = self._live.to_reasoning()
+            reasoning = _without_answer(self._live.to_reasoning(), None, None)
         elif self._reasoning is not None:
             reasoning = _without_answer(self._reasoning, self._reasoning.finish_reason, None)
         else:
