@@ -55,4 +55,3 @@ def test_long_answer_paths_reveal_every_step_in_linear_cost(bench) -> None:
         assert result.sent_bytes > 0 and result.seconds > 0
     # every message was serialised; re-sending all steps each time would be ~40x this
     assert all(result.sent_bytes < 300 * 20_000 for result in results)
-    assert bench.report_scale(results, 300) in (True, False)  # prints; timing is not judged here
