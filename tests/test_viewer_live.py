@@ -305,10 +305,13 @@ def test_a_new_live_answer_clears_the_failure() -> None:
 def test_synced_values_never_hold_a_raw_control_character() -> None:
     viewer = StepViewer.live("Pay \u202e0001 now?")
     viewer.feed('{"steps": ["\u202e0001", "half \u2066wri')
-    viewer.fail("server said \u202eboom")
     for value in synced_strings(viewer):
         assert "\u202e" not in value and "\u2066" not in value, value
     assert "[U+202E]0001" in viewer.visible_text()
+    viewer.fail("server said \u202eboom")
+    for value in synced_strings(viewer):
+        assert "\u202e" not in value and "\u2066" not in value, value
+    assert "server said [U+202E]boom" in viewer.visible_text()
 
 
 # IPython: a cell that fed a live viewer and then failed leaves no "Thinking…" behind.
