@@ -146,7 +146,9 @@ def wait_until(
     best = progress() if progress else 0
     while True:
         if done():
-            return time.monotonic() - start
+            took = time.monotonic() - start
+            print(f"waited {took:5.1f} s (limit {limit:.0f} s) for {what}")
+            return took
         now = time.monotonic()
         if progress is not None:
             value = progress()
