@@ -317,8 +317,8 @@ def _run(code: str, seconds: float) -> _Outcome:
         if facts.get("cgroup"):
             _remove_cgroup(str(facts["cgroup"]))
         reader.join(timeout=2)
-        if not reader.is_alive():  # else an escaped process still holds the pipe: leave it
-            process.stdout.close()
+        if not reader.is_alive() and process.stdout is not None:
+            process.stdout.close()  # else an escaped process still holds the pipe: leave it
         returncode = _program_status(facts, process.returncode)
         output = _hide_folder(reader.text(), workdir)
         return _Outcome(reader, returncode, timed_out, facts, output)
@@ -525,7 +525,7 @@ class _CappedReader(threading.Thread):
     prints gigabytes neither fills memory nor blocks on a full pipe.
     """
 
-    def __init__(self, stream: object, limit_chars: int) -> None:
+    def __init__(self, stream: Any, limit_chars: int) -> None:
         super().__init__(daemon=True)
         self.stream = stream
         self.limit_bytes = limit_chars * 4 + 4  # UTF-8 uses at most 4 bytes per character

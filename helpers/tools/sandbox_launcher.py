@@ -12,9 +12,9 @@ key is not in this process's environment, and its memory is a fresh program imag
 
 1. it becomes a *subreaper*, so processes the program leaves behind (even after
    `setsid()` and a double fork) come back to it, and can be found and killed;
-2. it makes a user namespace plus a PID namespace (no root needed where user
-   namespaces are allowed); its first child is process 1 there and mounts a /proc
-   of its own, so no outside process (the kernel, the Jupyter server) can even be
+2. it makes a PID namespace (inside a new user namespace when not root, so no root
+   is needed where user namespaces are allowed); its first child is process 1 there
+   and mounts a /proc of its own, so no outside process (the kernel, the Jupyter server) can even be
    named, and when process 1 ends the kernel kills everything inside at once;
 3. the program drops every capability (also as root), sets no_new_privs, and enters
    a Landlock domain: no reading the memory or environment of processes outside it,

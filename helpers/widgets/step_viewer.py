@@ -41,7 +41,7 @@ from __future__ import annotations
 import os
 import time
 import weakref
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -121,6 +121,7 @@ class StepList(widgets.VBox):
         super().__init__()
         self._pages: list[widgets.HTML] = []
         self._markup: list[str] = []
+        self._pages_shown = 0
 
     @property
     def value(self) -> str:
@@ -161,8 +162,9 @@ class StepList(widgets.VBox):
                 self._pages[page].value = "".join(self._markup[page * size : (page + 1) * size])
         for page in self._pages[needed:]:
             page.value = ""  # a hidden page keeps no text of hidden steps
-        if len(self.children) != needed:
+        if self._pages_shown != needed:
             self.children = tuple(self._pages[:needed])
+            self._pages_shown = needed
 
 
 class StepViewer(widgets.VBox):
@@ -835,13 +837,14 @@ def _reasoning_from_stream(
 ) -> Reasoning:
     """Parse the streamed text at the end; fall back to what `LiveSteps` read."""
     if not cut_off:
+        parse: Callable[[str], Reasoning] | None
         try:
-            from helpers.parsing.parse import parse_reasoning
+            from helpers.parsing.parse import parse_reasoning as parse
         except ImportError:
-            parse_reasoning = None
-        if parse_reasoning is not None:
+            parse = None
+        if parse is not None:
             try:
-                parsed = parse_reasoning(live.text)
+                parsed = parse(live.text)
             except ValueError:
                 parsed = None
             if parsed is not None:
