@@ -24,8 +24,10 @@ Part 2 (a long answer) reveals a made-up 3000-step answer in a live viewer three
 ways: whole steps with `add_step` (the per-step loop and the agents), one `feed` per
 whole step, and token-sized `feed` pieces (a real stream). A stand-in for the browser
 connection serialises every widget message, as the kernel would, and counts its bytes.
-Target: 3000 steps in under 2 s for the whole-step paths; for all three, the last 500
-steps cost about what the first 500 did (linear, not quadratic).
+Targets: 3000 steps in under 2 s of CPU time for the whole-step paths (wall-clock time
+is printed too; on a shared machine it also counts other programs); for all three, a
+step among the last 500 costs about what one among the first 500 did (linear, not
+quadratic: re-sending every step made the 3000th step cost 3000 times the first).
 
 The recording is hand-written, but the timings are real measurements of this code.
 
@@ -317,13 +319,14 @@ def long_answer(count: int) -> list[str]:
 
 @dataclass
 class ScaleResult:
-    """One way of revealing a long answer: total seconds, bytes sent, and the split."""
+    """One way of revealing a long answer: its cost, the bytes sent, and how it grew."""
 
     name: str
-    seconds: float
+    seconds: float  # wall-clock seconds (other programs on the machine slow it down)
+    cpu_seconds: float  # CPU seconds of this process: the cost of the code itself
     sent_bytes: int
-    first_500: float  # CPU seconds spent on the first 500 steps (other programs don't count)
-    last_500: float  # and on the last 500
+    first_500: float  # median CPU seconds per step over the first 500 steps
+    last_500: float  # and over the last 500
 
 
 def time_reveal(
@@ -333,19 +336,18 @@ def time_reveal(
     viewer = helpers.StepViewer.live("A long answer")
     WireComm.sent_bytes = 0
     per_step: list[float] = []
-    start = time.perf_counter()
+    start, cpu_start = time.perf_counter(), time.process_time()
     for index in range(count):
         before = time.process_time()
         reveal(viewer, index)
         per_step.append(time.process_time() - before)
     viewer.finish(finish_reason="stop")
-    seconds = time.perf_counter() - start
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
     if viewer.step_count != count:
         raise RuntimeError(f"{name}: {viewer.step_count} steps shown, {count} expected")
     window = min(500, count)
-    return ScaleResult(
-        name, seconds, WireComm.sent_bytes, sum(per_step[:window]), sum(per_step[-window:])
-    )
+    first, last = statistics.median(per_step[:window]), statistics.median(per_step[-window:])
+    return ScaleResult(name, seconds, cpu_seconds, WireComm.sent_bytes, first, last)
 
 
 def scale_runs(count: int) -> list[ScaleResult]:
@@ -374,7 +376,7 @@ def scale_runs(count: int) -> list[ScaleResult]:
         return [
             time_reveal("add_step, whole steps", count, add_whole),
             time_reveal("feed, one piece per step", count, feed_whole),
-            time_reveal(f"feed, {sum(map(len, per_token))} token pieces", count, feed_tokens),
+            time_reveal(f"feed, {sum(map(len, per_token))} tokens", count, feed_tokens),
         ]
     finally:
         comm.create_comm = original
@@ -384,26 +386,30 @@ def report_scale(results: list[ScaleResult], count: int) -> bool:
     """Print the long-answer table and PASS/FAIL lines; True when the targets hold."""
     print()
     print(f"A made-up {count}-step answer revealed in a live viewer (widget messages serialised):")
-    print("how                                  | total   | sent      | first 500 | last 500")
-    print("-------------------------------------|---------|-----------|-----------|---------")
+    print(f"{'how':<32} | CPU     | wall    | sent     | step, first 500 | last 500")
+    print(f"{'-' * 32}-|---------|---------|----------|-----------------|---------")
     for result in results:
         print(
-            f"{result.name:<36} | {result.seconds:>5.2f} s | {result.sent_bytes / 1e6:>6.1f} MB |"
-            f" {result.first_500:>7.3f} s | {result.last_500:>6.3f} s"
+            f"{result.name:<32} | {result.cpu_seconds:>5.2f} s | {result.seconds:>5.2f} s |"
+            f" {result.sent_bytes / 1e6:>5.1f} MB | {1e3 * result.first_500:>12.3f} ms |"
+            f" {1e3 * result.last_500:>5.3f} ms"
         )
     ok = True
     for result in results[:2]:
-        fast = result.seconds < 2.0
+        fast = result.cpu_seconds < 2.0
         ok = ok and fast
         verdict = "PASS" if fast else "FAIL"
-        print(f"{verdict}: {result.name}: {count} steps in {result.seconds:.2f} s (target < 2 s)")
+        print(
+            f"{verdict}: {result.name}: {count} steps in {result.cpu_seconds:.2f} s of CPU"
+            " (target < 2 s)"
+        )
     for result in results:
         growth = result.last_500 / max(result.first_500, 1e-9)
         flat = growth <= 1.5
         ok = ok and flat
         print(
-            f"{'PASS' if flat else 'FAIL'}: {result.name}: last 500 steps cost {growth:.2f}x the"
-            " first 500 (target <= 1.5x: linear)"
+            f"{'PASS' if flat else 'FAIL'}: {result.name}: a step among the last 500 costs"
+            f" {growth:.2f}x one among the first 500 (medians; target <= 1.5x: linear)"
         )
     return ok
 
