@@ -160,7 +160,7 @@ def test_cards_are_labelled_and_escaped() -> None:
     markup = step_block(step.to_text())
     assert "homemade-o1-agent-step" in markup
     for label in ("Thought", "Action", "Observation"):
-        assert f">{label}</span>" in markup
+        assert f">{label}:</span>" in markup
     assert "<img" not in markup and "<b>now" not in markup and "&lt;img" in markup
     assert step_block("An ordinary step.") == text_block("An ordinary step.")
 
@@ -188,5 +188,6 @@ def test_the_viewer_shows_an_agent_run_as_cards() -> None:
     viewer = StepViewer(run.to_reasoning())
     viewer.show_all()
     value = viewer.steps_html.value
-    assert ">Observation</span>" in value and "show more (" in value
+    assert ">Observation:</span>" in value and "show more (" in value
+    assert "Observation: xxxx" in viewer.visible_text()  # reads like the trace
     assert "<details>" in reasoning_to_html(run.to_reasoning())

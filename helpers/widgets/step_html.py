@@ -200,10 +200,7 @@ OBSERVATION_PREVIEW_CHARS = 300
 """An observation longer than this (or than `OBSERVATION_PREVIEW_LINES` lines) is folded."""
 OBSERVATION_PREVIEW_LINES = 6
 _CARD_ROW_STYLE = "margin: 3px 0;"
-_LABEL_STYLE = (
-    "display: inline-block; min-width: 7.5em; font-size: 80%; font-weight: bold;"
-    " letter-spacing: 0.03em; text-transform: uppercase; color: {colour};"
-)
+_LABEL_STYLE = "font-size: 85%; font-weight: bold; color: {colour};"
 _OBSERVATION_STYLE = (
     "margin: 2px 0; padding: 4px 8px; border-radius: 3px; white-space: pre-wrap;"
     " overflow-wrap: anywhere; unicode-bidi: isolate; line-height: 1.35;"
@@ -248,7 +245,8 @@ def step_block(text: str) -> str:
     rows = []
     for label, content in parts:
         colour = _LABEL_COLOURS.get(label, _LABEL_COLOURS["Action"])
-        tag = f'<span style="{_LABEL_STYLE.format(colour=colour)}">{label}</span>'
+        # the protocol's own words ("Observation: ..."), so copied text reads the same
+        tag = f'<span style="{_LABEL_STYLE.format(colour=colour)}">{label}:</span> '
         if label == "Observation":
             rows.append(f'<div style="{_CARD_ROW_STYLE}">{tag}{observation_block(content)}</div>')
         elif label in ("Action", "Action Input"):
