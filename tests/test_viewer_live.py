@@ -427,3 +427,17 @@ def test_a_failing_or_interrupted_cell_fails_its_live_viewer(tmp_path) -> None:
     assert "without a finish reason" in closed["failure"]
 
     assert results["unrelated_error"] == {"live": True}
+
+
+def test_finish_with_an_error_is_the_failed_state_and_never_shows_an_answer() -> None:
+    viewer = StepViewer.live(QUESTION)
+    viewer.feed(json.dumps({"steps": STEPS, "result": ANSWER}))  # the JSON even closed
+    shown = viewer.finish(finish_reason="stop", error="connection reset by peer")
+    assert viewer.failure == "connection reset by peer" and not shown.complete
+    assert not viewer.answer_shown and not is_sent(viewer, ANSWER)
+    assert viewer.status_label.value == "Stopped: 3 steps arrived"
+    viewer = StepViewer.live(QUESTION)
+    viewer.feed(json.dumps({"steps": STEPS, "result": ANSWER}))
+    viewer.finish(finish_reason="length")  # cut by the token limit: no answer either
+    assert not viewer.answer_shown and viewer.failure is None
+    assert "token limit" in viewer.warning_html.value

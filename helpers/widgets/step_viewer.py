@@ -482,10 +482,11 @@ class StepViewer(widgets.VBox):
             finish_reason: the API's finish reason; "length" means the reply was cut off.
                 After `feed`, pass the stream's own: a stream that ended without one
                 broke off, so its answer is not shown (see `fail`).
-            error: set when the stream broke off (for example a dropped connection).
+            error: set when the stream broke off (for example a dropped connection); the
+                viewer then shows the failed state of `fail`, with this message.
 
-        A cut-off stream shows the steps that arrived plus a warning, and never a
-        final answer that did not arrive in full.
+        A cut-off or broken stream shows the steps that arrived plus a warning, and
+        never a final answer, even one whose JSON happened to close.
         """
         live = self._live or LiveSteps()
         if live.text and finish_reason is None and error is None:
@@ -495,9 +496,11 @@ class StepViewer(widgets.VBox):
             )
         cut_off = finish_reason == "length" or error is not None
         if reasoning is None:
-            reasoning = _reasoning_from_stream(live, cut_off, finish_reason, error)
-        elif cut_off and not live.result_complete:
-            reasoning = _without_answer(reasoning, finish_reason, error)
+            reasoning = _reasoning_from_stream(live, cut_off, finish_reason, None)
+        if cut_off and reasoning.complete:  # a cut reply is never a whole answer
+            reasoning = _without_answer(reasoning, finish_reason, None)
+        if error is not None:
+            self._failure = failure_message(error)  # shown in red, like fail()
         self._end_live(reasoning)
         return reasoning
 
