@@ -20,6 +20,7 @@ Set HOMEMADE_O1_SCREENSHOTS=1 to refresh the screenshots in docs/images/.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sys
@@ -117,9 +118,17 @@ def test_missing_browser_skips_locally_and_fails_in_ci(monkeypatch: pytest.Monke
 
 
 def copy_notebook(root: Path) -> str:
-    """Lay out `root` like the repository (the notebook and the images it shows)."""
+    """Lay out `root` like the repository (the notebook and the images it shows).
+
+    The copy has no saved outputs or execution counts: every "[n]:" prompt in the page
+    then comes from this run, so counting them measures Run All's progress.
+    """
     (root / "notebooks").mkdir(parents=True)
-    shutil.copy(NOTEBOOK, root / "notebooks" / NOTEBOOK.name)
+    notebook = json.loads(NOTEBOOK.read_text(encoding="utf-8"))
+    for cell in notebook["cells"]:
+        if cell["cell_type"] == "code":
+            cell["outputs"], cell["execution_count"] = [], None
+    (root / "notebooks" / NOTEBOOK.name).write_text(json.dumps(notebook), encoding="utf-8")
     shutil.copytree(REPO / "docs" / "images", root / "docs" / "images")
     return f"notebooks/{NOTEBOOK.name}"
 
