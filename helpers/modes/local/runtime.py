@@ -8,8 +8,9 @@ switching to another file or thread count replaces it.
 llama.cpp's context holds one conversation at a time, so generations take turns
 (`ModelGate`). A stream that a program stops reading half-way (an exception in the
 loop that reads it, for instance) would otherwise keep its turn for ever: when the
-*same thread* asks again, that abandoned stream loses its turn and the model is
-reset, so the kernel stays usable.
+*same thread* asks again (or any thread, once the stream has been paused longer than
+a whole call may take), that abandoned stream loses its turn and the model is reset,
+so the kernel stays usable.
 """
 
 from __future__ import annotations
@@ -38,7 +39,20 @@ class Turn:
     """One generation's right to use the model."""
 
     thread: int = field(default_factory=threading.get_ident)
-    revoked: bool = False  # a newer call of the same thread took the model
+    revoked: bool = False  # another call took the model from this (abandoned) generation
+    running: bool = False  # inside llama.cpp right now (computing a token)
+    last_step: float = field(default_factory=time.monotonic)  # when it last made progress
+
+    def step_started(self) -> None:
+        self.running = True
+
+    def step_done(self) -> None:
+        self.running = False
+        self.last_step = time.monotonic()
+
+
+def _thread_alive(ident: int) -> bool:
+    return any(thread.ident == ident for thread in threading.enumerate())
 
 
 class ModelGate:
@@ -49,17 +63,26 @@ class ModelGate:
         self._holder: Turn | None = None
         self.needs_reset = False  # set when a generation stopped half-way
 
-    def acquire(self, cancel: threading.Event | None = None) -> Turn:
+    def _abandoned(self, holder: Turn, stale_after: float) -> bool:
+        """True when the holder is surely not using the model and never will again.
+
+        That is a generation of this very thread (the thread is here, so that
+        generation is paused: a stream left half-read), of a thread that has ended, or
+        one paused between two tokens for longer than a whole call may take.
+        """
+        if holder.thread == threading.get_ident() or not _thread_alive(holder.thread):
+            return True
+        return not holder.running and time.monotonic() - holder.last_step > stale_after
+
+    def acquire(self, cancel: threading.Event | None = None, stale_after: float = 120.0) -> Turn:
         """Wait for the model (interruptible), and return the turn to pass to `release`.
 
-        Raises `GenerationCancelled` if `cancel` is set while waiting.
+        Raises `GenerationCancelled` if `cancel` is set while waiting. An abandoned
+        holder (see `_abandoned`) loses the model, which is then reset.
         """
-        me = threading.get_ident()
         with self._condition:
             while self._holder is not None:
-                if self._holder.thread == me:
-                    # This thread is here, so its older generation is not running:
-                    # it is a stream left half-read. It loses the model.
+                if self._abandoned(self._holder, stale_after):
                     self._holder.revoked = True
                     self._holder = None
                     self.needs_reset = True
@@ -67,7 +90,7 @@ class ModelGate:
                 if cancel is not None and cancel.is_set():
                     raise GenerationCancelled
                 self._condition.wait(0.1)
-            turn = Turn(thread=me)
+            turn = Turn()
             self._holder = turn
             return turn
 

@@ -175,7 +175,11 @@ def sample(
     try:
         while written < max_new:
             limits.check(turn)
-            token = next(steps)
+            turn.step_started()
+            try:
+                token = next(steps)
+            finally:
+                turn.step_done()
             if llama_cpp.llama_vocab_is_eog(vocab, token):
                 return "stop"
             written += 1

@@ -19,7 +19,6 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpx2
 
 from helpers.modes.local import interrupts
@@ -61,7 +60,7 @@ class _SyncEvents(httpx2.SyncByteStream):
 
     def _generate(self) -> Iterator[bytes]:
         gate = self.job.model.gate
-        turn = gate.acquire()
+        turn = gate.acquire(stale_after=self.job.limits.timeout)
         clean = False
         try:
             self.job.model.reset_if_needed()
@@ -85,7 +84,7 @@ class _SyncEvents(httpx2.SyncByteStream):
 def _run_with_turn(job: Job, work: Callable[[Any], Any]) -> Any:
     """Wait for the model (cancellable), run `work(turn)`, give the model back."""
     gate = job.model.gate
-    turn = gate.acquire(job.limits.cancel)
+    turn = gate.acquire(job.limits.cancel, stale_after=job.limits.timeout)
     clean = False
     try:
         job.model.reset_if_needed()
@@ -95,6 +94,38 @@ def _run_with_turn(job: Job, work: Callable[[Any], Any]) -> Any:
         return result
     finally:
         gate.release(turn, clean=clean)
+
+
+async def _in_thread(work: Callable[..., Any], *args: Any) -> Any:
+    """Run `work(*args)` in a new daemon thread and wait for its result without blocking the loop.
+
+    A daemon thread (not anyio's or asyncio's worker pools, whose threads the process
+    waits for at exit) so that an interrupted event loop can never keep Python from
+    exiting.
+    """
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(error: BaseException | None, result: Any) -> None:
+        if future.done():  # the caller was cancelled meanwhile
+            return
+        if error is not None:
+            future.set_exception(error)
+        else:
+            future.set_result(result)
+
+    def run() -> None:
+        try:
+            outcome: tuple[BaseException | None, Any] = (None, work(*args))
+        except BaseException as error:  # handed to the awaiting task
+            outcome = (error, None)
+        try:
+            loop.call_soon_threadsafe(settle, *outcome)
+        except RuntimeError:  # the event loop is closed: nobody is waiting any more
+            pass
+
+    threading.Thread(target=run, name="local-model", daemon=True).start()
+    return await future
 
 
 class _AsyncEvents(httpx2.AsyncByteStream):
@@ -215,7 +246,7 @@ class LocalTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         route = self._route(request)
         if route is None:
             return self._not_found(request)
-        model = await anyio.to_thread.run_sync(self._model)
+        model = await _in_thread(self._model)
         if route == "models":
             return _json_response(request, 200, _models_list(model.model_id))
         try:
@@ -228,9 +259,7 @@ class LocalTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         cancel = job.limits.cancel
         interrupts.watch(cancel)
         try:
-            body = await anyio.to_thread.run_sync(
-                _run_with_turn, job, lambda turn: complete(job, turn), abandon_on_cancel=True
-            )
+            body = await _in_thread(_run_with_turn, job, lambda turn: complete(job, turn))
         except BaseException:
             cancel.set()  # cancelled or interrupted: the worker stops at its next token
             raise
