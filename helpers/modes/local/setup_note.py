@@ -39,3 +39,9 @@ def clear_note() -> None:
         note_path().unlink()
     except FileNotFoundError:
         pass
+
+
+if __name__ == "__main__":  # `python -m helpers.modes.local.setup_note "reason"` (Binder's build)
+    import sys
+
+    write_note(" ".join(sys.argv[1:]) or "the local model could not be set up.")
