@@ -104,7 +104,7 @@ def test_a_downloaded_model_makes_local_the_automatic_choice(clean_env, tiny_mod
     os.environ["HOMEMADE_O1_LOCAL_MODEL"] = HUB_NAME
     assert resolve_mode() == "local"
     assert helpers.default_model() == "tiny-Q8_0"
-    os.environ["OPENAI_API_KEY"] = "sk-test-not-a-real-key-000000000000"
+    os.environ["OPENAI_API_KEY"] = "test-key-not-a-real-one"
     assert resolve_mode() == "live"  # a key still wins
     os.environ["HOMEMADE_O1_MODE"] = "offline"
     assert resolve_mode() == "offline"  # and an explicit mode wins over everything
