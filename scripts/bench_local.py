@@ -13,7 +13,15 @@ model the tests make, so it runs anywhere in seconds):
    predicts: file size + KV cache (layers x KV heads x (key + value size) x 2 bytes x
    context).
 
+It can also make a *stand-in* for a real model: random weights with exactly the
+published shapes of Qwen3-0.6B (28 layers, width 1024, 16 query and 8 KV heads of
+128, feed-forward 3072, 151,936-token vocabulary, tied embeddings) quantised to Q8_0
+like the official file. Its text is gibberish, but it costs the same memory and the
+same time per token as the real model, so its numbers say what the real one costs on
+this computer without downloading it.
+
     python scripts/bench_local.py                      # the tiny model
+    python scripts/bench_local.py --stand-in qwen3-0.6b --tokens 64 --runs 3
     python scripts/bench_local.py --model path/to/Qwen3-0.6B-Q8_0.gguf --tokens 128
 """
 
@@ -39,6 +47,85 @@ def tiny_model() -> Path:
     from tests.support.tiny_model import make_tiny_model
 
     return make_tiny_model(Path(tempfile.gettempdir()) / "homemade-o1-bench-models")
+
+
+# Published shapes (the model's config.json); see docs/local-model.md.
+STAND_INS = {
+    "qwen3-0.6b": dict(layers=28, width=1024, heads=16, kv_heads=8, head_size=128, ffn=3072,
+                       vocab=151_936, context=40_960),
+}  # fmt: skip
+
+
+def stand_in_model(name: str) -> Path:
+    """A random-weight Q8_0 GGUF with the shapes of `name` (made once, then reused)."""
+    import gguf
+    import numpy as np
+
+    from tests.support import tiny_model
+
+    shape = STAND_INS[name]
+    folder = Path(tempfile.gettempdir()) / "homemade-o1-bench-models"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"stand-in-{name}-Q8_0.gguf"
+    if path.is_file():
+        return path
+    print(f"making {path.name} (random weights, real shapes; a minute or two)...", flush=True)
+    tokens, types, merges = tiny_model._train_tokenizer()
+    padding = shape["vocab"] - len(tokens)
+    tokens += [f"<|unused_{i}|>" for i in range(padding)]
+    types += [int(gguf.TokenType.UNUSED)] * padding
+    rng = np.random.default_rng(0)
+    q8 = gguf.GGMLQuantizationType.Q8_0
+
+    def matrix(rows: int, cols: int) -> np.ndarray:
+        data = rng.standard_normal((rows, cols), dtype=np.float32) / np.float32(np.sqrt(cols))
+        return gguf.quants.quantize(data, q8)
+
+    temp = path.with_suffix(".tmp")
+    writer = gguf.GGUFWriter(temp, arch="qwen3")
+    writer.add_name(f"random stand-in for {name}")
+    writer.add_context_length(shape["context"])
+    writer.add_embedding_length(shape["width"])
+    writer.add_block_count(shape["layers"])
+    writer.add_feed_forward_length(shape["ffn"])
+    writer.add_head_count(shape["heads"])
+    writer.add_head_count_kv(shape["kv_heads"])
+    writer.add_key_length(shape["head_size"])
+    writer.add_value_length(shape["head_size"])
+    writer.add_rope_freq_base(1_000_000.0)
+    writer.add_layer_norm_rms_eps(1e-6)
+    writer.add_file_type(gguf.LlamaFileType.MOSTLY_Q8_0)
+    writer.add_tokenizer_model("gpt2")
+    writer.add_tokenizer_pre("qwen2")
+    writer.add_token_list(tokens)
+    writer.add_token_types(types)
+    writer.add_token_merges(merges)
+    writer.add_eos_token_id(tokens.index(tiny_model.IM_END))
+    writer.add_bos_token_id(tokens.index(tiny_model.EOS_TOKEN))
+    writer.add_add_bos_token(False)
+    writer.add_chat_template(tiny_model.CHAT_TEMPLATE)
+    width, heads, kv = shape["width"], shape["heads"], shape["kv_heads"]
+    head, ffn = shape["head_size"], shape["ffn"]
+    ones = np.ones(width, dtype=np.float32)
+    writer.add_tensor("token_embd.weight", matrix(shape["vocab"], width), raw_dtype=q8)
+    writer.add_tensor("output_norm.weight", ones)  # no output.weight: tied, as in Qwen3-0.6B
+    for layer in range(shape["layers"]):
+        block = f"blk.{layer}"
+        for part, rows, cols in (
+            ("attn_q", heads * head, width), ("attn_k", kv * head, width),
+            ("attn_v", kv * head, width), ("attn_output", width, heads * head),
+            ("ffn_gate", ffn, width), ("ffn_up", ffn, width), ("ffn_down", width, ffn),
+        ):  # fmt: skip
+            writer.add_tensor(f"{block}.{part}.weight", matrix(rows, cols), raw_dtype=q8)
+        for part, size in (("attn_norm", width), ("ffn_norm", width), ("attn_q_norm", head),
+                           ("attn_k_norm", head)):  # fmt: skip
+            writer.add_tensor(f"{block}.{part}.weight", np.ones(size, dtype=np.float32))
+    writer.write_header_to_file()
+    writer.write_kv_data_to_file()
+    writer.write_tensors_to_file()
+    writer.close()
+    temp.replace(path)
+    return path
 
 
 def end_of_turn_ban(llama) -> dict[str, float]:
@@ -121,24 +208,26 @@ def bench_speed(model: Path, threads: int, tokens: int, runs: int) -> dict[str, 
 
 
 MEMORY_PROBE = """
-import json, os, resource, sys
-import helpers
-reply = helpers.get_client("local").chat.completions.create(
+import json
+import helpers, llama_cpp
+def status(key):  # bytes, from /proc/self/status (VmRSS: now, VmHWM: the peak so far)
+    for line in open("/proc/self/status"):
+        if line.startswith(key + ":"):
+            return int(line.split()[1]) * 1024
+client = helpers.get_client("local")
+before = status("VmRSS")
+client.chat.completions.create(
     model="m", messages=[{"role": "user", "content": "Hello"}], max_tokens=16)
 from helpers.modes.local.runtime import loaded_model
 model = loaded_model()
 print(json.dumps({
-    "peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+    "rss_before_bytes": before,
+    "rss_after_bytes": status("VmRSS"),
+    "peak_rss_bytes": status("VmHWM"),
     "context": model.context,
     "kv_cache_bytes": model.info.kv_cache_bytes(model.context),
     "file_bytes": model.info.size_bytes,
 }))
-"""
-BASELINE_PROBE = """
-import json, resource
-import helpers, openai, llama_cpp
-helpers.get_client("offline")
-print(json.dumps({"peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
 
 
@@ -163,11 +252,12 @@ def mb(size: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--model", type=Path, help="a .gguf file (default: the tiny test model)")
+    parser.add_argument("--stand-in", choices=sorted(STAND_INS), help="a same-shape random model")
     parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--tokens", type=int, default=512, help="tokens per run")
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
-    model = args.model or tiny_model()
+    model = args.model or (stand_in_model(args.stand_in) if args.stand_in else tiny_model())
     print(f"model: {model.name} ({model.stat().st_size:,} bytes), threads: {args.threads}, "
           f"{args.tokens} tokens per run, median of {args.runs} runs")  # fmt: skip
 
@@ -184,20 +274,22 @@ def main() -> None:
         )
 
     memory = probe(MEMORY_PROBE, model, args.threads)
-    baseline = probe(BASELINE_PROBE, model, args.threads)
-    predicted = memory["file_bytes"] + memory["kv_cache_bytes"]
-    print()
-    print(f"{'memory':<58} {'bytes':>14}")
+    kv = memory["kv_cache_bytes"]
+    predicted = memory["file_bytes"] + kv
+    before, after = memory["rss_before_bytes"], memory["rss_after_bytes"]
     rows = [
         ("model file (memory-mapped)", memory["file_bytes"]),
-        (f"KV cache at {memory['context']} tokens (f16, from the header)", memory["kv_cache_bytes"]),
-        ("predicted: file + KV cache", predicted),
-        ("measured: peak RSS, Python + SDK + llama_cpp, no model", baseline["peak_rss_bytes"]),
-        ("measured: peak RSS after loading and one answer", memory["peak_rss_bytes"]),
-        ("  of which the model's part (peak minus no-model)", memory["peak_rss_bytes"] - baseline["peak_rss_bytes"]),
+        (f"KV cache at {memory['context']} tokens (f16, computed from the header)", kv),
+        ("computed: file + KV cache", predicted),
+        ("measured: RSS with Python, SDK, helpers, llama_cpp, no model", before),
+        ("measured: RSS after loading the model and one answer", after),
+        ("measured: the model's part (after minus before)", after - before),
+        ("measured: peak RSS of that process", memory["peak_rss_bytes"]),
     ]  # fmt: skip
+    print()
+    print(f"{'memory (MiB = 2**20 bytes)':<66} {'size':>12}")
     for label, size in rows:
-        print(f"{label:<58} {mb(size):>14}")
+        print(f"{label:<66} {mb(size):>12}")
 
 
 if __name__ == "__main__":
