@@ -29,6 +29,7 @@ from helpers.modes.local.model_file import ModelFileInfo, format_size, read_mode
 from helpers.modes.local.setup_note import clear_note, write_note
 
 RETRY = "Try again later with `make local`; until then the notebooks replay recordings offline."
+RETRY_IN_A_NOTEBOOK = "helpers.use_local_model() tries again from a notebook."
 
 
 def _hub() -> object:
@@ -68,12 +69,12 @@ def _explain(error: BaseException, target: HubFile, cache: Path) -> str:
     if isinstance(error, hub_errors.LocalEntryNotFoundError):
         cause = error.__cause__
         if isinstance(cause, hub_errors.HfHubHTTPError) and cause.response is not None:
-            return f"The hub answered HTTP {cause.response.status_code}; {RETRY}"
-        return f"Cannot reach the model hub (no network?). {RETRY}"
+            return f"The hub answered HTTP {cause.response.status_code}."
+        return "Cannot reach the model hub (no network?)."
     if isinstance(error, (httpx2.RemoteProtocolError, httpx2.ReadError)):
-        return "The connection kept dropping during the download (it was resumed 5 times). " + RETRY
+        return "The connection kept dropping during the download (it was resumed 5 times)."
     if isinstance(error, httpx2.TransportError) or isinstance(error, ConnectionError):
-        return f"Cannot reach the model hub (no network?). {RETRY}"
+        return "Cannot reach the model hub (no network?)."
     if isinstance(error, OSError) and error.errno == errno.ENOSPC:
         return (
             f"Not enough disk space in {cache} for the model: free some space, or set "
@@ -81,8 +82,9 @@ def _explain(error: BaseException, target: HubFile, cache: Path) -> str:
         )
     if isinstance(error, hub_errors.HfHubHTTPError):
         status = error.response.status_code if error.response is not None else "?"
-        return f"The hub answered HTTP {status}. {RETRY}"
-    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''} {RETRY}"
+        return f"The hub answered HTTP {status}."
+    first_line = str(error).splitlines()[0] if str(error) else ""
+    return f"{type(error).__name__}: {first_line}"
 
 
 def _check_space(target: HubFile, cache: Path, endpoint: str | None) -> None:
@@ -139,9 +141,8 @@ def download_model(
     except DownloadError:
         raise
     except Exception as error:  # the hub client raises many kinds; each gets one line
-        raise DownloadError(
-            f"Could not download {target}: {_explain(error, target, cache)}"
-        ) from None
+        reason = _explain(error, target, cache)
+        raise DownloadError(f"Could not download {target}: {reason} {RETRY}", reason) from None
     return read_model_info(path)
 
 
@@ -162,7 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     except LocalModelError as error:
         print(str(error), file=sys.stderr)
         if args.note_on_failure:
-            write_note(str(error))
+            reason = error.reason if isinstance(error, DownloadError) else str(error)
+            write_note(f"its download failed at setup: {reason} {RETRY_IN_A_NOTEBOOK}")
             return 0
         return 1
     clear_note()

@@ -14,6 +14,10 @@ class LocalModelError(ConfigurationError):
 class DownloadError(LocalModelError):
     """Downloading the local model failed; the message is one line with the reason."""
 
+    def __init__(self, message: str, reason: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason or message  # why, without what to try next
+
 
 class LocalTimeoutError(httpx2.ReadTimeout):
     """The local model did not finish within `HOMEMADE_O1_TIMEOUT` seconds.
