@@ -36,6 +36,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -66,14 +67,16 @@ def stand_in_model(name: str) -> Path:
     shape = STAND_INS[name]
     folder = Path(tempfile.gettempdir()) / "homemade-o1-bench-models"
     folder.mkdir(parents=True, exist_ok=True)
-    path = folder / f"stand-in-{name}-Q8_0.gguf"
+    path = folder / f"stand-in-{name}-v2-Q8_0.gguf"
     if path.is_file():
         return path
     print(f"making {path.name} (random weights, real shapes; a minute or two)...", flush=True)
     tokens, types, merges = tiny_model._train_tokenizer()
+    # fill the vocabulary with plain words (" zz0", " zz1", ... in byte-level spelling), so
+    # that every token the random model picks is printable text, as with a real model
     padding = shape["vocab"] - len(tokens)
-    tokens += [f"<|unused_{i}|>" for i in range(padding)]
-    types += [int(gguf.TokenType.UNUSED)] * padding
+    tokens += [f"\u0120zz{i}" for i in range(padding)]
+    types += [int(gguf.TokenType.NORMAL)] * padding
     rng = np.random.default_rng(0)
     q8 = gguf.GGMLQuantizationType.Q8_0
 
@@ -179,7 +182,7 @@ def bench_speed(model: Path, threads: int, tokens: int, runs: int) -> dict[str, 
             usage = chunk.usage or usage
         return usage.completion_tokens
 
-    direct_options = dict(
+    direct_options: dict[str, Any] = dict(
         messages=MESSAGES, max_tokens=tokens, logit_bias={int(k): v for k, v in ban.items()},
         top_k=40, min_p=0.05, repeat_penalty=1.0, **sampling,
     )  # fmt: skip
@@ -190,7 +193,7 @@ def bench_speed(model: Path, threads: int, tokens: int, runs: int) -> dict[str, 
     def direct_stream() -> int:
         count = 0
         for chunk in direct.create_chat_completion(stream=True, **direct_options):
-            if chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
+            if chunk["choices"] and "content" in chunk["choices"][0]["delta"]:
                 count += 1  # one chunk per token here (plain text, no stop strings)
         return count
 

@@ -231,6 +231,26 @@ def test_a_required_tool_call_is_a_parsed_call_with_arguments_matching_the_schem
     assert list(arguments) == ["city"] and len(arguments["city"]) <= 10
 
 
+@pytest.mark.parametrize("seed", range(3))
+def test_a_call_the_model_opens_by_itself_is_completed_under_the_tools_schema(local_mode, seed):
+    from tests.support.tiny_model import SPECIAL_TOKEN_IDS
+
+    # the bias makes the random model open a call; what follows it is not biased
+    opens_a_call = {str(SPECIAL_TOKEN_IDS["<tool_call>"]): 40}
+    reply = ask(
+        max_tokens=80,
+        seed=seed,
+        tools=[WEATHER],
+        logit_bias=opens_a_call,
+        parallel_tool_calls=False,  # one call, then the grammar ends the turn
+    ).choices[0]
+    assert reply.finish_reason == "tool_calls", reply
+    (call,) = reply.message.tool_calls
+    assert call.function.name == "get_weather"
+    arguments = json.loads(call.function.arguments)
+    assert list(arguments) == ["city"] and len(arguments["city"]) <= 10
+
+
 def test_a_tool_result_can_be_sent_back(local_mode):
     first = ask(max_tokens=60, seed=1, tools=[WEATHER], tool_choice="required")
     call = first.choices[0].message.tool_calls[0]

@@ -133,8 +133,8 @@ def _client_options(mode: str, options: dict[str, Any], *, is_async: bool) -> di
         return options
     options = _live_options(options)
     if mode == "record":
-        transport = RecordingTransport(recordings_dir(), tag=record_tag())
-        options.setdefault("http_client", http_class(transport=transport))
+        recorder = RecordingTransport(recordings_dir(), tag=record_tag())
+        options.setdefault("http_client", http_class(transport=recorder))
     return options
 
 

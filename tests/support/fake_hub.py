@@ -46,8 +46,8 @@ class FakeHub:
 
     @property
     def url(self) -> str:
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        port = self._server.server_address[1]
+        return f"http://127.0.0.1:{port}"
 
     def _answer(self, handler: BaseHTTPRequestHandler, *, with_body: bool) -> None:
         self.requests.append((handler.command, handler.path, handler.headers.get("Range")))

@@ -34,7 +34,7 @@ _UNSUPPORTED = {
 }  # fmt: skip
 _ROLES = {"system", "developer", "user", "assistant", "tool"}
 _THINKING_OFF = {"none", "minimal"}
-_THINKING_ON = {"low", "medium", "high"}
+_THINKING_ON = {"low", "medium", "high", "xhigh", "max"}
 
 
 @dataclass
@@ -308,7 +308,7 @@ def _thinking(body: dict[str, Any], can_think: bool) -> bool | None:
     if effort not in _THINKING_OFF | _THINKING_ON:
         raise RequestError(
             f"Invalid value for 'reasoning_effort': {effort!r}; use none, minimal, low, medium "
-            "or high.",
+            "or high (xhigh and max count as high).",
             "reasoning_effort",
             "invalid_value",
         )

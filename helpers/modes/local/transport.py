@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +56,9 @@ class _SyncEvents(httpx2.SyncByteStream):
 
     def __init__(self, job: Job) -> None:
         self.job = job
-        self._events: Iterator[bytes] | None = None
+        self._events: Generator[bytes, None, None] | None = None
 
-    def _generate(self) -> Iterator[bytes]:
+    def _generate(self) -> Generator[bytes, None, None]:
         gate = self.job.model.gate
         turn = gate.acquire(stale_after=self.job.limits.timeout)
         clean = False
