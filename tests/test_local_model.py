@@ -74,6 +74,7 @@ def test_plain_call_matches_llama_cpp_python_called_directly(local_mode):
         messages=ASK, max_tokens=16, seed=11, temperature=0.8, top_p=0.95, top_k=40,
         min_p=0.05, repeat_penalty=1.0,
     )  # fmt: skip
+    direct.close()
     assert reply.choices[0].message.content == expected["choices"][0]["message"]["content"]
     assert reply.usage.prompt_tokens == expected["usage"]["prompt_tokens"]
     assert reply.usage.completion_tokens == expected["usage"]["completion_tokens"]

@@ -29,7 +29,6 @@ from pathlib import Path
 from typing import IO, Any
 
 Key = tuple[str, str, int]
-KEY_FIELDS = ("problem_id", "strategy", "sample")
 
 
 class ResultsFileError(ValueError):

@@ -34,7 +34,12 @@ from helpers.modes.settings import (
     resolve_mode,
     stream_pace,
 )
-from helpers.modes.transports import RecordingTransport, ReplayTransport
+from helpers.modes.transports import (
+    AsyncRedactingHttpClient,
+    RecordingTransport,
+    RedactingHttpClient,
+    ReplayTransport,
+)
 
 # Placeholders sent where a key is required by the SDK but not by the server.
 OFFLINE_API_KEY = "offline-replay-no-key-needed"
@@ -132,6 +137,10 @@ def _client_options(mode: str, options: dict[str, Any], *, is_async: bool) -> di
         options.setdefault("http_client", http_class(transport=_local_transport()))
         return options
     options = _live_options(options)
+    if mode == "live":  # error bodies lose any key the server echoes (helpers/modes/transports)
+        options.setdefault(
+            "http_client", (AsyncRedactingHttpClient if is_async else RedactingHttpClient)()
+        )
     if mode == "record":
         recorder = RecordingTransport(recordings_dir(), tag=record_tag())
         options.setdefault("http_client", http_class(transport=recorder))

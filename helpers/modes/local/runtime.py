@@ -15,6 +15,7 @@ so the kernel stays usable.
 
 from __future__ import annotations
 
+import atexit
 import threading
 import time
 from dataclasses import dataclass, field
@@ -200,6 +201,16 @@ def load_model(path: Path, threads: int, context: int) -> LoadedModel:
             current.gate.release(turn)
         _LOADED = _load(path, threads, context)
         return _LOADED
+
+
+def _close_at_exit() -> None:
+    """Free llama.cpp's model before Python tears its modules down (else it complains)."""
+    model = _LOADED
+    if model is not None and not model.gate.busy:
+        model.llama.close()
+
+
+atexit.register(_close_at_exit)
 
 
 def loaded_model() -> LoadedModel | None:
