@@ -246,6 +246,8 @@ def test_use_local_model_downloads_once_then_switches(clean_env, tiny_model_file
 def test_use_local_model_that_cannot_download_says_why_and_changes_nothing(
     clean_env, capsys, monkeypatch
 ):
+    require("llama_cpp")
+    require("huggingface_hub")
     monkeypatch.setenv("HF_ENDPOINT", closed_port_url())
     helpers.use_local_model(HUB_NAME)
     out = capsys.readouterr().out
