@@ -204,6 +204,29 @@ def test_a_strict_schema_gives_json_that_parses_and_matches(local_mode, seed):
     assert isinstance(data["note"], str) and len(data["note"]) <= 6
 
 
+def test_strings_under_a_schema_never_hold_raw_control_characters(local_mode):
+    """JSON forbids a raw newline inside a string; the grammar must too, even when the
+    model leans hard towards writing one."""
+    ask(max_tokens=1)  # load the model
+    (newline,) = loaded_model().llama.tokenize(b"\n", add_bos=False, special=False)
+    schema = {
+        "type": "object",
+        "properties": {"note": {"type": "string", "maxLength": 24}},
+        "required": ["note"],
+        "additionalProperties": False,
+    }
+    response_format = {"type": "json_schema", "json_schema": {"name": "n", "schema": schema}}
+    for seed in range(3):
+        reply = ask(
+            max_tokens=60,
+            seed=seed,
+            response_format=response_format,
+            logit_bias={str(newline): 8},
+        ).choices[0]
+        assert reply.finish_reason == "stop"
+        assert len(json.loads(reply.message.content)["note"]) <= 24
+
+
 def test_a_schema_the_grammar_cannot_express_is_a_400(local_mode):
     bad = {"type": "json_schema", "json_schema": {"name": "x", "schema": {"type": "frobnicate"}}}
     with pytest.raises(openai.BadRequestError):
