@@ -1,6 +1,7 @@
 # Homemade o1: one command to open the collection, one to test it.
 #   make lab      install into .venv (first time only) and open JupyterLab on notebook 00
 #   make test     install the test tools too, then lint and run every test
+#   make local    add local mode: llama-cpp-python and a small model run on this computer
 # Windows without make: see "Windows" in README.md for the same steps by hand.
 
 PYTHON   ?= python3
@@ -8,7 +9,7 @@ LAB_ARGS ?=
 VENV     := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: lab test install install-dev check notebooks record benchmark clean
+.PHONY: lab test install install-dev install-local local check notebooks record benchmark clean
 
 lab: install
 	$(BIN)/jupyter lab $(LAB_ARGS) notebooks/00_start_here.ipynb
@@ -29,6 +30,20 @@ $(VENV)/.installed: requirements.txt pyproject.toml
 $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 	$(BIN)/python -m pip install --quiet -r requirements-dev.txt
 	touch $@
+
+# Local mode: a small open model answers in the notebooks' own kernel (docs/local-model.md).
+# `make install-local` only installs the extra (CI uses it); `make local` also downloads the
+# model once (about 640 MB; another one with MODEL=owner/repo/file.gguf).
+MODEL ?=
+install-local: $(VENV)/.installed-local
+
+$(VENV)/.installed-local: $(VENV)/.installed pyproject.toml
+	@echo "Installing llama-cpp-python: the first time, pip compiles llama.cpp (about 5 minutes)."
+	$(BIN)/python -m pip install --quiet -e ".[local]"
+	touch $@
+
+local: install-local
+	@$(BIN)/python -m helpers.modes.local.download $(MODEL)
 
 # the install check, from a terminal
 check: install

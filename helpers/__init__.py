@@ -26,9 +26,13 @@ from typing import Any
 
 # (notebook, module, the public names it provides), in teaching order
 _PUBLIC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    # 00 · Start here: which mode answers, a health check, your key
+    # 00 · Start here: which mode answers, a health check, your key or a local model
     ("00", "helpers.modes.client", ("describe_mode", "mode_summary")),
-    ("00", "helpers.modes.keys", ("ask_for_key", "forget_key", "use_local_server")),
+    (
+        "00",
+        "helpers.modes.keys",
+        ("ask_for_key", "forget_key", "use_local_model", "use_local_server"),
+    ),
     ("00", "helpers.checks.checkup", ("print_checkup", "run_checkup")),
     # 01 · Raw API calls: the client, settings, errors and what a call costs
     (

@@ -6,15 +6,23 @@ machine that has a real key.
 """
 
 import os
+import tempfile
 
 import pytest
+
+# the local-mode fixtures (the tiny model), for tests/test_local_*.py
+from tests.support.local_model import local_mode, model_folder, tiny_model_file  # noqa: F401
 
 for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "OPENAI_ORG_ID", "OPENAI_PROJECT_ID"):
     os.environ.pop(name, None)
 for name in ("HOMEMADE_O1_RECORDINGS", "HOMEMADE_O1_MODEL", "HOMEMADE_O1_DRAFTS"):
     os.environ.pop(name, None)
+for name in ("HOMEMADE_O1_LOCAL_MODEL", "HOMEMADE_O1_THREADS", "HOMEMADE_O1_LOCAL_CONTEXT"):
+    os.environ.pop(name, None)
 os.environ["HOMEMADE_O1_MODE"] = "offline"
 os.environ["HOMEMADE_O1_PACE"] = "0"
+# An empty model cache, so a model downloaded on this computer never changes a test.
+os.environ["HF_HUB_CACHE"] = tempfile.mkdtemp(prefix="homemade-o1-test-hub-")
 
 # tests/browser/ holds a notebook the browser test opens in JupyterLab; nbval must not run it.
 collect_ignore_glob = ["browser/*.ipynb"]

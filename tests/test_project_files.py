@@ -100,7 +100,11 @@ def normalized(name: str) -> str:
 
 
 def declared() -> dict[str, Requirement]:
-    requirements = (Requirement(text) for text in PYPROJECT["project"]["dependencies"])
+    """Every package pyproject declares: the dependencies and each extra's (e.g. `[local]`)."""
+    texts = list(PYPROJECT["project"]["dependencies"])
+    for extra in PYPROJECT["project"].get("optional-dependencies", {}).values():
+        texts += extra
+    requirements = (Requirement(text) for text in texts)
     return {normalized(requirement.name): requirement for requirement in requirements}
 
 

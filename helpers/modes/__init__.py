@@ -5,7 +5,8 @@ under it:
 
 - `settings`: the environment variables, and which mode to use;
 - `client`: `get_client()` and friends, `describe_mode()`;
-- `keys`: typing a key in a notebook, pointing at a local server;
+- `keys`: typing a key in a notebook, pointing at a local server or a local model;
+- `local/`: local mode: a GGUF model run in this process by llama.cpp;
 - `transports`: the HTTP transports that replay recordings (offline) and save them (record);
 - `recording_files`: the recording file format, matching a request to its recording,
   and the message a miss gives;

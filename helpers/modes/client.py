@@ -1,9 +1,11 @@
-"""`get_client()`: the real OpenAI client, in one of three modes.
+"""`get_client()`: the real OpenAI client, in one of four modes.
 
 * **live**: the SDK reads `OPENAI_API_KEY` and `OPENAI_BASE_URL` as usual, so any
   OpenAI-compatible server works (OpenAI, Ollama, llama.cpp, vLLM, LM Studio).
+* **local**: the same client class, but its HTTP transport answers from a small
+  open model run inside this Python process by llama.cpp (`helpers/modes/local/`).
 * **offline**: the same client class, but its HTTP transport answers from
-  recordings instead of the network. The default when no key or server is set.
+  recordings instead of the network. The default when no key, server or local model is set.
 * **record**: live, and every answer is also saved as a recording.
 
 Whatever the mode, what you get back *is* an `openai.OpenAI` (or `AsyncOpenAI`), so
@@ -23,7 +25,11 @@ from helpers.modes.recording_files import RecordingLibrary
 from helpers.modes.settings import (
     ConfigurationError,
     base_url,
+    call_timeout,
     default_model,
+    local_context,
+    local_threads,
+    mode_was_chosen_automatically,
     recordings_dir,
     resolve_mode,
     stream_pace,
@@ -38,6 +44,7 @@ from helpers.modes.transports import (
 # Placeholders sent where a key is required by the SDK but not by the server.
 OFFLINE_API_KEY = "offline-replay-no-key-needed"
 LOCAL_SERVER_API_KEY = "not-needed-for-a-local-server"
+LOCAL_MODEL_API_KEY = "local-model-no-key-needed"
 
 MISSING_KEY_MESSAGE = (
     "Live mode needs a key or a server: set OPENAI_API_KEY (for OpenAI) or OPENAI_BASE_URL "
@@ -89,6 +96,19 @@ def load_library(folder: Path | None = None) -> RecordingLibrary:
     return cached[1]
 
 
+def _local_transport() -> Any:
+    """The transport that answers from the local model (`LocalModelError` if it cannot)."""
+    from helpers.modes.local.summary import local_model_path
+    from helpers.modes.local.transport import LocalTransport
+
+    return LocalTransport(
+        local_model_path(),
+        threads=local_threads(),
+        context=local_context(),
+        timeout=call_timeout(),
+    )
+
+
 def _live_options(options: dict[str, Any]) -> dict[str, Any]:
     has_key = options.get("api_key") or os.environ.get("OPENAI_API_KEY")
     has_server = options.get("base_url") or os.environ.get("OPENAI_BASE_URL")
@@ -108,14 +128,22 @@ def _client_options(mode: str, options: dict[str, Any], *, is_async: bool) -> di
         options.setdefault("api_key", OFFLINE_API_KEY)
         options.setdefault("http_client", http_class(transport=transport))
         return options
+    if mode == "local":
+        from helpers.modes.local.transport import LOCAL_BASE_URL
+
+        options.setdefault("api_key", LOCAL_MODEL_API_KEY)
+        options.setdefault("base_url", LOCAL_BASE_URL)
+        options.setdefault("max_retries", 0)  # a model in this process has no network to retry
+        options.setdefault("http_client", http_class(transport=_local_transport()))
+        return options
     options = _live_options(options)
     if mode == "live":  # error bodies lose any key the server echoes (helpers/modes/transports)
         options.setdefault(
             "http_client", (AsyncRedactingHttpClient if is_async else RedactingHttpClient)()
         )
     if mode == "record":
-        transport = RecordingTransport(recordings_dir(), tag=record_tag())
-        options.setdefault("http_client", http_class(transport=transport))
+        recorder = RecordingTransport(recordings_dir(), tag=record_tag())
+        options.setdefault("http_client", http_class(transport=recorder))
     return options
 
 
@@ -123,8 +151,9 @@ def get_client(mode: str | None = None, **client_options: Any) -> openai.OpenAI:
     """Return a real `openai.OpenAI` client for the chosen mode.
 
     Args:
-        mode: "live", "offline" or "record"; by default `HOMEMADE_O1_MODE`, else
-            live when a key or base URL is set, else offline.
+        mode: "live", "local", "offline" or "record"; by default `HOMEMADE_O1_MODE`,
+            else live when a key or base URL is set, else local when a local model is
+            downloaded, else offline.
         **client_options: passed on to `openai.OpenAI` (e.g. `timeout=20`,
             `max_retries=5`, `base_url=...`).
     """
@@ -141,12 +170,14 @@ def get_async_client(mode: str | None = None, **client_options: Any) -> openai.A
 def get_http_client(mode: str | None = None, **http_options: Any) -> httpx2.Client:
     """A plain HTTP client (httpx2, the library the SDK uses) for raw API calls.
 
-    Offline it replays recordings exactly like `get_client`; live it is an
-    ordinary HTTP client.
+    Offline it replays recordings exactly like `get_client`, local it answers from
+    the local model, live it is an ordinary HTTP client.
     """
     mode = resolve_mode(mode)
     if mode == "offline":
         http_options.setdefault("transport", _replay_transport())
+    elif mode == "local":
+        http_options.setdefault("transport", _local_transport())
     elif mode == "record":
         _live_options({})
         http_options.setdefault("transport", RecordingTransport(recordings_dir(), tag=record_tag()))
@@ -165,11 +196,25 @@ def api_key(mode: str | None = None) -> str:
     mode = resolve_mode(mode)
     if mode == "offline":
         return OFFLINE_API_KEY
+    if mode == "local":
+        return LOCAL_MODEL_API_KEY
     return _live_options({}).get("api_key") or os.environ["OPENAI_API_KEY"]
 
 
 def server_url() -> str:
-    """The API root URL raw HTTP calls should use, e.g. `https://api.openai.com/v1`."""
+    """The API root URL raw HTTP calls should use, e.g. `https://api.openai.com/v1`.
+
+    In local mode it is a placeholder address: the local transport answers it in
+    this process, without any network.
+    """
+    try:
+        local = resolve_mode() == "local"
+    except ConfigurationError:
+        local = False
+    if local:
+        from helpers.modes.local.transport import LOCAL_BASE_URL
+
+        return LOCAL_BASE_URL
     return base_url()
 
 
@@ -192,14 +237,20 @@ def _folder_label(folder: Path) -> str:
 
 def mode_summary(mode: str | None = None) -> str:
     """One line saying which mode is on, which server and model, and what answers."""
+    automatic = mode_was_chosen_automatically(mode)
     mode = resolve_mode(mode)
+    if mode == "local":
+        from helpers.modes.local.summary import local_summary
+
+        return local_summary()
     model = default_model()
     if mode == "offline":
         library = load_library()
-        return (
+        line = (
             f"Mode: OFFLINE. Replaying {_describe_library(library)} from "
             f"{_folder_label(recordings_dir())}; no network, no key (model name sent: {model})."
         )
+        return line + _local_setup_note(automatic)
     server = base_url()
     where = "OpenAI" if server == "https://api.openai.com/v1" else server
     if mode == "live":
@@ -208,6 +259,16 @@ def mode_summary(mode: str | None = None) -> str:
         f"Mode: RECORD. Calling {where} with model {model}; every answer is saved to "
         f"{_folder_label(recordings_dir())}/{record_tag()}."
     )
+
+
+def _local_setup_note(automatic: bool) -> str:
+    """Why local mode was not chosen, when setting it up failed (noted at Binder's build)."""
+    if not automatic:
+        return ""
+    from helpers.modes.local.setup_note import read_note
+
+    note = read_note()
+    return f" Local model not available: {note}" if note else ""
 
 
 def describe_mode(mode: str | None = None) -> None:

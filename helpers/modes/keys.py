@@ -1,9 +1,10 @@
-"""Getting a key or a server into this session, safely.
+"""Getting a key, a server or a local model into this session, safely.
 
 The key is typed with `getpass` (not echoed, not saved in the notebook) and kept
 only in this kernel's environment, where the OpenAI SDK looks for it. It is
 never printed. Under a non-interactive run (nbconvert, nbval, CI) nothing can
-be typed, so we stay offline without an error.
+be typed, so we stay offline without an error. `use_local_model()` switches to a
+model run on this computer (downloading it once if needed).
 """
 
 from __future__ import annotations
@@ -50,7 +51,54 @@ def use_local_server(base_url: str = "http://localhost:11434/v1", model: str = "
     """
     os.environ["OPENAI_BASE_URL"] = base_url.rstrip("/")
     os.environ["HOMEMADE_O1_MODEL"] = model
+    if os.environ.get("HOMEMADE_O1_MODE", "").strip().lower() == "local":
+        os.environ.pop("HOMEMADE_O1_MODE")  # a server replaces the in-process model
     print(f"Using {base_url} with model {model}. Mode: {resolve_mode()}.")
+
+
+def use_local_model(
+    model: str | None = None, *, threads: int | None = None, download: bool = True
+) -> None:
+    """Answer from a small open model run on this computer: no key, no network after one download.
+
+    Args:
+        model: a `.gguf` file, or `owner/repo/file.gguf` on the Hugging Face hub
+            (default: `HOMEMADE_O1_LOCAL_MODEL`, else Qwen3-0.6B).
+        threads: CPU threads to use (default: every core this kernel may use).
+        download: download the model (once, with a progress bar) if it is not here yet.
+
+    Sets `HOMEMADE_O1_MODE=local` (and the other settings) for this kernel only and
+    prints the new mode; if local mode cannot start, prints one line saying why and
+    changes nothing.
+    """
+    from helpers.modes.client import mode_summary
+    from helpers.modes.local.download import download_model
+    from helpers.modes.local.errors import LocalModelError
+    from helpers.modes.local.files import find_model_file, runtime_installed
+    from helpers.modes.local.runtime import INSTALL_HINT
+    from helpers.modes.local.summary import missing_model_message
+    from helpers.modes.settings import local_model_setting
+
+    if not runtime_installed():
+        print(INSTALL_HINT)
+        return
+    setting = model or local_model_setting()
+    if find_model_file(setting) is None:
+        if not download:
+            print(missing_model_message(setting))
+            return
+        try:
+            download_model(setting)
+        except LocalModelError as error:
+            print(error)
+            return
+    if model:
+        os.environ["HOMEMADE_O1_LOCAL_MODEL"] = model
+    if threads:
+        os.environ["HOMEMADE_O1_THREADS"] = str(threads)
+    os.environ["HOMEMADE_O1_MODE"] = "local"
+    os.environ.pop("HOMEMADE_O1_MODEL", None)  # requests name the local model
+    print(mode_summary())
 
 
 def forget_key() -> None:
