@@ -11,6 +11,7 @@ from __future__ import annotations
 import openai
 
 from helpers.modes.recording_files import RecordingNotFoundError
+from helpers.modes.reply_checks import own_advice
 from helpers.modes.settings import ConfigurationError
 
 
@@ -22,6 +23,8 @@ def _error_code(error: openai.APIStatusError) -> str:
 
 def explain_error(error: BaseException) -> str:
     """A single line: what happened, then what to do about it."""
+    if advice := own_advice(error):  # a deadline, an unreadable or cut-off reply
+        return advice
     if isinstance(error, RecordingNotFoundError):
         return (
             "Offline mode only knows requests that were recorded, and this one was not: ask "

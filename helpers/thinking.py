@@ -6,7 +6,8 @@
 With `stream=True` and a live `StepViewer`, each step appears the moment it is
 complete in the stream. A reply cut off by `max_tokens` (`finish_reason ==
 "length"`) always raises, even when the text happens to parse: half an answer is
-never passed off as a whole one.
+never passed off as a whole one; so is a stream that ends with no `finish_reason`
+(the connection, not the model, ended it).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import openai
 
 from helpers.errors import add_advice, explain_error
 from helpers.modes.client import get_client
+from helpers.modes.reply_checks import ReplyCutOff, scrub_text
 from helpers.modes.settings import default_model
 from helpers.parsing.errors import ReasoningParseError
 from helpers.parsing.parse import parse_reasoning
@@ -167,14 +169,19 @@ def _stream_once(client, model, messages, options, viewer):
                 pieces.append(delta.content)
                 if viewer is not None:
                     viewer.feed(delta.content)
+        if finish_reason is None:  # ended without saying it was done: the connection cut it
+            raise ReplyCutOff(stream.response.request, len("".join(pieces)))
     except (openai.APIConnectionError, httpx2.TransportError) as error:
         # The connection broke mid-answer: show what arrived, never a made-up ending.
         if viewer is not None:
             viewer.finish(finish_reason="dropped", error=explain_error(error))
         raise add_advice(error) from None
     except openai.OpenAIError as error:
+        if viewer is not None and getattr(viewer, "is_live", False):
+            viewer.finish(error=explain_error(error))  # e.g. a chunk that is not JSON
         raise add_advice(error) from None
-    return "".join(pieces), finish_reason, refusal, usage, served_by
+    text = scrub_text("".join(pieces), getattr(client, "api_key", None))
+    return text, finish_reason, refusal, usage, served_by
 
 
 def _finish_viewer(viewer, reasoning, finish_reason, problem) -> None:
