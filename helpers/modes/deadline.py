@@ -32,8 +32,10 @@ When the deadline runs out the call raises `DeadlineExceeded` (an
 
 from __future__ import annotations
 
+import functools
 import math
 import os
+import ssl
 import time
 import urllib.request
 from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
@@ -202,7 +204,12 @@ class ClampedStream(httpcore2.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: Any, server_hostname: str | None = None, timeout=None):  # type: ignore[no-untyped-def]
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore2.NetworkStream:
         timeout = _clamp(timeout, httpcore2.ConnectTimeout)
         return ClampedStream(self._inner.start_tls(ssl_context, server_hostname, timeout))
 
@@ -216,15 +223,20 @@ class ClampedBackend(httpcore2.NetworkBackend):
     def __init__(self, inner: httpcore2.NetworkBackend) -> None:
         self._inner = inner
 
-    def connect_tcp(  # type: ignore[no-untyped-def]
-        self, host: str, port: int, timeout=None, local_address=None, socket_options=None
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
         timeout = _clamp(timeout, httpcore2.ConnectTimeout)
         stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
         return ClampedStream(stream)
 
-    def connect_unix_socket(  # type: ignore[no-untyped-def]
-        self, path: str, timeout=None, socket_options=None
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
     ) -> httpcore2.NetworkStream:
         timeout = _clamp(timeout, httpcore2.ConnectTimeout)
         return ClampedStream(self._inner.connect_unix_socket(path, timeout, socket_options))
@@ -242,21 +254,33 @@ def environment_proxy(url: str) -> str | None:
     return proxies.get(parsed.scheme) or proxies.get("all")
 
 
+@functools.lru_cache(maxsize=4)
+def _ssl_context(cert_file: str, cert_dir: str) -> ssl.SSLContext:
+    return httpx2.create_ssl_context()  # reads SSL_CERT_FILE / SSL_CERT_DIR, as httpx2 does
+
+
+def shared_ssl_context() -> ssl.SSLContext:
+    """One SSL context for every live client (loading the CA certificates takes ~0.1 s,
+    and `think()` makes a client per call); a new one if SSL_CERT_FILE/DIR change."""
+    return _ssl_context(os.environ.get("SSL_CERT_FILE", ""), os.environ.get("SSL_CERT_DIR", ""))
+
+
 def clamped_http_transport(url: str | None = None) -> httpx2.HTTPTransport:
     """An ordinary `httpx2.HTTPTransport` whose sockets keep to the active deadline.
 
     `url` is the server it will call, to pick the environment's proxy as the
     SDK's own client would.
     """
-    transport = httpx2.HTTPTransport(proxy=environment_proxy(url) if url else None)
+    proxy = environment_proxy(url) if url else None
+    transport = httpx2.HTTPTransport(verify=shared_ssl_context(), proxy=proxy)
     pool = getattr(transport, "_pool", None)
     backend = getattr(pool, "_network_backend", None)
-    if backend is None:  # pragma: no cover - only if httpx2 reorganises its internals
+    if pool is None or backend is None:  # pragma: no cover - if httpx2 reorganises itself
         raise RuntimeError(
             "this httpx2 version hides its connection pool; the whole-call deadline "
             "cannot be set (pin httpx2 as requirements.txt does)"
         )
-    pool._network_backend = ClampedBackend(backend)  # type: ignore[union-attr]
+    pool._network_backend = ClampedBackend(backend)
     return transport
 
 
@@ -317,7 +341,7 @@ class _Guard:
         secrets = checks.request_secrets(request)
         body = checks.scrub(body, secrets)
         status, changes = response.status_code, {}
-        if status < 300 and not checks.is_json(body):
+        if self.sdk and status < 300 and not checks.is_json(body):
             content_type = response.headers.get("content-type", "")
             where = checks.server_name(request)
             body = checks.unreadable_body_error(status, content_type, body, where)
@@ -330,20 +354,24 @@ class _Guard:
             request=request,
             extensions=response.extensions,
         )
-        if status >= 400 and checks.sdk_would_retry(rebuilt):
-            wait = checks.retry_wait_bound(rebuilt.headers, checks.retries_taken(request))
-            fixed = checks.deterministic_server_error(status, body)
-            if fixed is not None or wait + RETRY_MARGIN >= call.remaining():
+        if self.sdk and status >= 400 and checks.sdk_would_retry(rebuilt):
+            if checks.deterministic_server_error(status, body) is not None:
                 rebuilt.headers["x-should-retry"] = "false"
+                rebuilt.headers[checks.NOT_RETRIED_HEADER] = "the request cannot succeed"
+            wait = checks.retry_wait_bound(rebuilt.headers, checks.retries_taken(request))
+            if wait + RETRY_MARGIN >= call.remaining():
+                rebuilt.headers["x-should-retry"] = "false"  # its wait would pass the deadline
         return rebuilt
 
     def reads_whole_body(self, request: httpx2.Request, response: httpx2.Response) -> bool:
-        """Whether to read and check the body here: SDK JSON replies and every error."""
-        if not self.sdk:
-            return False
+        """Whether to read (check, scrub) the whole body here rather than pass it on as it
+        comes: every error; under the SDK, JSON replies; under a plain client, all but
+        event streams (those are passed on event by event)."""
         if response.status_code >= 400:
             return True
-        return checks.expects_json(request) and not checks.is_event_stream(response)
+        if checks.is_event_stream(response):
+            return False
+        return checks.expects_json(request) or not self.sdk
 
 
 class DeadlineTransport(httpx2.BaseTransport):
@@ -411,7 +439,8 @@ class AsyncDeadlineTransport(httpx2.AsyncBaseTransport):
         url: str | None = None,
     ) -> None:
         if inner is None:
-            inner = httpx2.AsyncHTTPTransport(proxy=environment_proxy(url) if url else None)
+            proxy = environment_proxy(url) if url else None
+            inner = httpx2.AsyncHTTPTransport(verify=shared_ssl_context(), proxy=proxy)
         self.inner = inner
         self.guard = _Guard(timeout, source, sdk)
 

@@ -27,6 +27,7 @@ import httpx2
 import openai
 
 REDACTED = b"[redacted]"
+NOT_RETRIED_HEADER = "x-homemade-o1-not-retried"  # set on a 5xx that no retry can fix
 UNREADABLE_TYPE = "unreadable_reply"  # the error type of the 502 made for a non-JSON body
 BAD_BODY_STATUS = 502  # "bad gateway": the client got a reply it cannot use
 
@@ -89,20 +90,22 @@ def parsed_completion(raw: Any) -> Any:
     try:
         completion = raw.parse()
     except ValueError:
-        body = checks_body(response)
-        status = response.status_code
-        message = json.loads(unreadable_body_error(status, "", body, where))["error"]["message"]
-        raise UnreadableReply(response, message) from None
+        completion = None
+    body = read_body(response)
+    content_type = response.headers.get("content-type", "")
+    if completion is None or isinstance(completion, str):
+        message = unreadable_body_message(response.status_code, content_type, body, where)
+        raise UnreadableReply(response, message)
     if not getattr(completion, "choices", None):
         message = (
-            f"The server's reply has no answer in it (no choices; {describe_bytes(checks_body(response))}),"
-            f" so it cannot be read; try again, and check that {where} is an OpenAI-compatible API."
+            f"The server's reply holds no answer (no choices; {describe_bytes(body)}), so it "
+            f"cannot be read; try again, and check that {where} is an OpenAI-compatible API."
         )
         raise UnreadableReply(response, message)
     return completion
 
 
-def checks_body(response: httpx2.Response) -> bytes:
+def read_body(response: httpx2.Response) -> bytes:
     """The body of a response that was already read (b"" if it was not)."""
     try:
         return response.content
@@ -114,10 +117,18 @@ def own_advice(error: BaseException) -> str | None:
     """The one line this module's errors carry, or None for any other error."""
     if isinstance(error, AdvisedError) and error.advice:
         return error.advice
-    if isinstance(error, openai.APIStatusError) and error.status_code == BAD_BODY_STATUS:
-        inner = error.body.get("error", error.body) if isinstance(error.body, dict) else None
-        if isinstance(inner, dict) and inner.get("type") == UNREADABLE_TYPE:
-            return str(inner.get("message") or "")
+    if not isinstance(error, openai.APIStatusError):
+        return None
+    if error.response.headers.get(NOT_RETRIED_HEADER):
+        said = " ".join(json_error_message(error.body).split())[:160] or error.message[:160]
+        return (
+            f"The server says this request cannot succeed ({error.status_code}: {said}), so it "
+            "was not retried: change the request (shorter or fewer messages, a lower "
+            "max_tokens, other options) or the server's settings (e.g. a larger context)."
+        )
+    inner = error.body.get("error", error.body) if isinstance(error.body, dict) else None
+    if isinstance(inner, dict) and inner.get("type") == UNREADABLE_TYPE:
+        return str(inner.get("message") or "")
     return None
 
 
@@ -255,14 +266,20 @@ def describe_bytes(data: bytes, limit: int = 40) -> str:
     return f"it starts {text!r}"
 
 
-def unreadable_body_error(status: int, content_type: str, body: bytes, where: str) -> bytes:
-    """The JSON body of the 502 that stands in for a reply whose body is not JSON."""
-    message = (
+def unreadable_body_message(status: int, content_type: str, body: bytes, where: str) -> str:
+    """One line for a reply whose body is not JSON: what came, and what to check."""
+    return (
         f"The server answered {status} but its body is not JSON ({content_type or 'no type'}, "
-        f"{len(body)} bytes; {describe_bytes(body)}), so it cannot be read. This is retried "
-        f"like a server error; if it keeps happening, check that {where} is an "
-        "OpenAI-compatible API (a proxy or a login page answers like this)."
+        f"{len(body)} bytes; {describe_bytes(body)}), so it cannot be read; try again, and if "
+        f"it keeps happening, check that {where} is an OpenAI-compatible API (a proxy or a "
+        "login page answers like this)."
     )
+
+
+def unreadable_body_error(status: int, content_type: str, body: bytes, where: str) -> bytes:
+    """The JSON body of the 502 that stands in for a reply whose body is not JSON
+    (the SDK retries a 502 like any server error)."""
+    message = unreadable_body_message(status, content_type, body, where)
     return json.dumps({"error": {"message": message, "type": UNREADABLE_TYPE}}).encode()
 
 

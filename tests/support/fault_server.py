@@ -37,6 +37,7 @@ MODES = (
     "not_json",
     "not_json_chunk",
     "no_finish",
+    "no_done",
     "rate_limit",
     "deterministic_500",
     "echo_key_error",
@@ -77,6 +78,8 @@ class FaultServer:
         drip: seconds between bytes in the slow modes.
         status: the status of an "echo_key_error" reply (401, 400, 404, 422, 500).
         failures: how many requests get a 429 in "rate_limit" before answers come.
+        retry_after: the Retry-After header (seconds) those 429s carry.
+        cut_text: the text of a "no_finish" reply (by default a cut-off answer).
         bad_share: the share of requests with an unreadable body in "bad_sometimes"
             (chosen by the request's content, so a retry of one is unreadable too).
     """
@@ -86,7 +89,9 @@ class FaultServer:
     drip: float = 1.0
     status: int = 401
     failures: int = 1
+    retry_after: str = "0"
     bad_share: float = 0.05
+    cut_text: str = CUT_CONTENT
     requests: list[FaultRequest] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -237,7 +242,7 @@ class FaultServer:
         if mode == "rate_limit":
             if number <= self.failures:
                 error = {"error": {"message": "Rate limit reached; slow down.", "type": "tokens"}}
-                self._send(connection, _json_reply(429, error, {"retry-after": "0"}))
+                self._send(connection, _json_reply(429, error, {"retry-after": self.retry_after}))
                 return True
             mode = "ok"
         if mode == "bad_sometimes":
@@ -263,7 +268,7 @@ class FaultServer:
         if streamed:
             return self._stream(connection, body, text, mode)
         if mode == "no_finish":  # a whole reply that says nothing about how it ended
-            reply = json.dumps(chat_completion(body, CUT_CONTENT, finish_reason=None)).encode()
+            reply = json.dumps(chat_completion(body, self.cut_text, finish_reason=None)).encode()
         else:
             reply = json.dumps(chat_completion(body, _choices(body, text))).encode()
         return self._whole(connection, reply, mode)
@@ -289,11 +294,12 @@ class FaultServer:
 
     def _stream(self, connection: socket.socket, body: dict, text: str, mode: str) -> bool:
         if mode == "no_finish":
-            chunks = chat_completion_chunks(body, CUT_CONTENT, include_usage=False)[:-1]
+            chunks = chat_completion_chunks(body, self.cut_text, include_usage=False)[:-1]
             events = [_event(chunk) for chunk in chunks]  # no finish_reason, no [DONE]
         else:
             events = [_event(chunk) for chunk in chat_completion_chunks(body, text)]
-            events.append(b"data: [DONE]\n\n")
+            if mode != "no_done":  # "no_done": finish_reason and usage, but no [DONE]
+                events.append(b"data: [DONE]\n\n")
         if mode == "not_json_chunk":
             events.insert(2, b"data: " + LOGIN_PAGE + b"\n\n")
         head = _head(200, "text/event-stream", {"transfer-encoding": "chunked"})
