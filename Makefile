@@ -43,10 +43,11 @@ notebooks: install
 record: install
 	$(BIN)/python scripts/run_notebooks.py --record
 
-# the speed targets: notebook run times, live step reveal, evaluation throughput and resume
+# the speed reports and targets: notebook run times (a report), live step reveal, evaluation
+# throughput and resume
 benchmark: install-dev
 	@status=0; \
-	$(BIN)/python scripts/bench_notebooks.py || status=1; \
+	$(BIN)/python scripts/time_notebooks.py --runs 3 || status=1; \
 	$(BIN)/python scripts/bench_live_reveal.py || status=1; \
 	$(BIN)/python scripts/bench_evaluate.py || status=1; \
 	exit $$status

@@ -8,8 +8,10 @@ later notebooks can reuse it. Use the names below through `helpers`::
     helpers.describe_mode()
 
 The map of the package is `helpers/README.md`: which folder goes with which
-notebook, what to read first, and which folders are machinery you can skip.
-Below, every public name is listed once, under the notebook that introduces it.
+notebook, what to read first, and which folders are machinery you can skip
+(`modes/`, `checks/`, `exercises/`, `data/`, `evaluation/problems/`). Below, every
+public name is listed once, under the notebook that introduces it; a test keeps the
+map and this list in step.
 
 Every name is loaded the first time it is used, not when `helpers` is imported
 (Python's module `__getattr__`, PEP 562). A notebook that only makes API calls

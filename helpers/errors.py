@@ -4,15 +4,42 @@ try:
     client.chat.completions.create(...)
 except Exception as error:
     print(helpers.explain_error(error))
+
+Every line is passed through `redact`: a server that echoes the request's
+`Authorization` header in its error body never puts the key on the screen.
 """
 
 from __future__ import annotations
 
+import re
+
 import openai
 
+from helpers.modes.error_display import ShortTraceback, show_briefly
 from helpers.modes.recording_files import RecordingNotFoundError
+from helpers.modes.redaction import redact, redact_exception, request_secrets
 from helpers.modes.reply_checks import own_advice
 from helpers.modes.settings import ConfigurationError
+
+LOCAL_MODEL_HINT = "use the model on your computer (helpers.use_local_model())"
+GO_LIVE_HINT = "go live (helpers.ask_for_key(), or helpers.use_local_server(url, model))"
+
+# A server error that will come back whatever the timing: the request itself is the problem.
+_CONTEXT_FULL = re.compile(
+    r"context (?:size|length|window)|maximum context|n_ctx|too many tokens|prompt is too long"
+    r"|(?:exceed|longer than).{0,40}(?:context|tokens)|kv cache",
+    re.IGNORECASE,
+)
+_FORMAT_PROBLEM = re.compile(
+    r"response_format|json[_ ]schema|grammar|does not match the expected|format",
+    re.IGNORECASE,
+)
+# Words of a server that is busy, starting or restarting: waiting helps.
+_TRANSIENT = re.compile(
+    r"overload|temporar|unavailable|try again|busy|capacity|timed? ?out|loading|restart",
+    re.IGNORECASE,
+)
+TRANSIENT_STATUSES = frozenset({502, 503, 504, 529})
 
 
 def _error_code(error: openai.APIStatusError) -> str:
@@ -22,14 +49,15 @@ def _error_code(error: openai.APIStatusError) -> str:
 
 
 def explain_error(error: BaseException) -> str:
-    """A single line: what happened, then what to do about it."""
+    """A single line: what happened, then what to do about it (never a key)."""
+    return redact(" ".join(_explain(error).split()), request_secrets(error))
+
+
+def _explain(error: BaseException) -> str:
     if advice := own_advice(error):  # a deadline, an unreadable or cut-off reply
         return advice
     if isinstance(error, RecordingNotFoundError):
-        return (
-            "Offline mode only knows requests that were recorded, and this one was not: ask "
-            "what the notebook asks, or go live with OPENAI_API_KEY or OPENAI_BASE_URL."
-        )
+        return _explain_miss(error)
     if isinstance(error, ConfigurationError):
         return str(error).splitlines()[0]
     if isinstance(error, openai.AuthenticationError):
@@ -55,9 +83,12 @@ def explain_error(error: BaseException) -> str:
             "the concurrency, or raise max_retries."
         )
     if isinstance(error, openai.BadRequestError):
+        said = server_message(error)
+        if _CONTEXT_FULL.search(said):
+            return f"The request does not fit the model's context (400: {said}): {_CONTEXT_ADVICE}"
         return (
             "The server rejected the request (400): some option is not supported here "
-            f"(the server said: {server_message(error)})."
+            f"(the server said: {said})."
         )
     if isinstance(error, openai.APITimeoutError):
         return (
@@ -69,29 +100,92 @@ def explain_error(error: BaseException) -> str:
             "Could not reach the server, or the connection dropped mid-answer: check your "
             "network, and that OPENAI_BASE_URL points at a running server."
         )
-    if isinstance(error, openai.InternalServerError):
-        return "The server had a problem of its own (5xx): wait a moment and try again."
+    if isinstance(error, openai.APIStatusError) and error.status_code >= 500:
+        return _explain_server_error(error)
     if isinstance(error, openai.APIStatusError):
         return f"The server answered {error.status_code}: {server_message(error)}."
-    return f"{type(error).__name__}: {str(error).splitlines()[0] if str(error) else ''}".strip()
+    text = str(error)
+    return f"{type(error).__name__}: {text.splitlines()[0] if text else ''}".strip()
+
+
+_CONTEXT_ADVICE = (
+    "use a shorter prompt or conversation, or a smaller max_tokens; on your own server, give "
+    "each request more context (llama-server: a larger -c, or fewer --parallel slots)."
+)
+
+
+def _explain_server_error(error: openai.APIStatusError) -> str:
+    """A 5xx: quote the server; advise waiting only when waiting can help."""
+    status = error.status_code
+    said = server_message(error)
+    if _CONTEXT_FULL.search(said):
+        return (
+            f"The server could not fit this request in the model's context ({status}: {said}): "
+            f"{_CONTEXT_ADVICE} Trying again unchanged will fail the same way."
+        )
+    if _FORMAT_PROBLEM.search(said) and not _TRANSIENT.search(said):
+        return (
+            f"The server could not produce this response format ({status}: {said}): try "
+            "another response_format (helpers.JSON_MODE, or None and let the parser read the "
+            "text). Trying again unchanged will fail the same way."
+        )
+    if status in TRANSIENT_STATUSES or _TRANSIENT.search(said):
+        return (
+            f"The server is busy or restarting ({status}: {said}): wait a moment and try "
+            "again; the SDK already retried a few times."
+        )
+    return (
+        f"The server failed on this request ({status}: {said}). If the same request fails "
+        "again, change it (a shorter prompt, a smaller max_tokens, another response_format); "
+        "otherwise wait a moment and try again."
+    )
+
+
+def _explain_miss(error: RecordingNotFoundError) -> str:
+    if error.folder_problem:
+        lines = str(error).splitlines()
+        return lines[1].strip() if len(lines) > 1 else lines[0]
+    put_back = error.put_back or "the notebook's question and settings"
+    return (
+        f"Offline mode has no recorded answer for this request: put back {put_back}, "
+        f"{LOCAL_MODEL_HINT}, or {GO_LIVE_HINT}."
+    )
 
 
 def server_message(error: openai.APIStatusError, limit: int = 160) -> str:
-    """What the server said in its error body, on one line, cut to `limit` characters."""
-    body = error.body if isinstance(error.body, dict) else {}
-    inner = body.get("error", body) if isinstance(body, dict) else {}
-    message = inner.get("message") if isinstance(inner, dict) else None
-    text = " ".join(str(message or error.message).split())
+    """What the server said in its error body, on one line, cut to `limit` characters.
+
+    Keys and anything shaped like one are removed first (some servers echo the
+    request's headers in their errors).
+    """
+    body = error.body
+    inner = body.get("error", body) if isinstance(body, dict) else body
+    message = inner.get("message") if isinstance(inner, dict) else inner
+    if not isinstance(message, str) or not message.strip():
+        message = error.message
+    text = redact(" ".join(str(message).split()), request_secrets(error))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def add_advice(error: BaseException) -> BaseException:
-    """Attach `explain_error`'s line to an error, shown under its traceback; return it.
+    """Remove any key from an error, attach `explain_error`'s line to it; return it.
 
-    Uses exception notes (Python 3.11+); on 3.10 the error is returned unchanged.
-    Adding twice is harmless: the line is only added once.
+    In a notebook the error then shows as its message and that line, without the
+    traceback (`%tb` shows it). The line is an exception note (shown under a plain
+    Python traceback on 3.11+). Adding twice is harmless: the line is only added once.
+    Errors whose message already says what to do (a miss, a wrong setting) get no note.
     """
+    redact_exception(error)
+    if isinstance(error, ShortTraceback):
+        return error
     advice = explain_error(error)
-    if hasattr(error, "add_note") and advice not in getattr(error, "__notes__", []):
-        error.add_note(advice)
-    return error
+    notes = getattr(error, "__notes__", None)
+    if not isinstance(notes, list):
+        notes = []
+        try:
+            error.__notes__ = notes  # what add_note does; Python 3.10 has no add_note
+        except AttributeError:
+            return error
+    if advice not in notes:
+        notes.append(advice)
+    return show_briefly(error)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from typing import Any
 
 PRICE_TABLE_DATE = "2026-03"
-PRICE_TABLE_SOURCE = "OpenAI pricing page (standard tier), as summarised in March 2026"
 
 
 @dataclass(frozen=True)
@@ -59,11 +58,31 @@ def _tokens(usage: Any, field: str) -> int:
     return int(value or 0)
 
 
+def served_model(answer: Any) -> str | None:
+    """The model that really answered, when `answer` says: a reply from the SDK, or a
+    `Reasoning`, `Vote` or `AgentRun` (their `model`); None for bare token counts."""
+    if isinstance(answer, dict):
+        return None
+    name = getattr(answer, "model", None)
+    return name if isinstance(name, str) and name else None
+
+
 def estimate_cost(usage: Any, model: str) -> float | None:
     """Dollars one call cost, from its `usage` and the price table (None if unknown).
 
-    `usage` may be the SDK's `CompletionUsage`, a plain dict, or `helpers.Usage`.
+    `usage` may be the SDK's `CompletionUsage`, a plain dict, or `helpers.Usage`; or
+    the whole answer (the SDK's reply, a `Reasoning`, `Vote` or `AgentRun`), which is
+    better: it says which model really answered. A server may answer with another
+    model than the one asked for (a local server serves whatever it loaded, whatever
+    the name in the request), and then `model`'s price would be another model's: the
+    answer is priced as the model that served it, and None when that one is not in the
+    table.
     """
+    served = served_model(usage)
+    if served is not None:
+        if price_for(served) != price_for(model):
+            model = served  # priced as what answered (None when it is not in the table)
+        usage = getattr(usage, "usage", None)
     price = price_for(model)
     if price is None or usage is None:
         return None

@@ -43,10 +43,15 @@ class StepAnswer(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    steps: list[str] = Field(description="The reasoning, one short checkable step per entry.")
+    steps: list[str] = Field(
+        min_length=1, description="The reasoning, one short checkable step per entry."
+    )
     result: str = Field(description="Only the final answer, as briefly as possible.")
 
 
+# "minItems": 1, because a server that enforces the schema with a grammar (llama.cpp) will
+# otherwise happily produce `"steps": []`; where a server ignores it, `parse_reasoning`
+# still refuses an empty step list.
 STEPS_JSON_SCHEMA: dict[str, Any] = {
     "type": "json_schema",
     "json_schema": {
@@ -55,7 +60,7 @@ STEPS_JSON_SCHEMA: dict[str, Any] = {
         "schema": {
             "type": "object",
             "properties": {
-                "steps": {"type": "array", "items": {"type": "string"}},
+                "steps": {"type": "array", "items": {"type": "string"}, "minItems": 1},
                 "result": {"type": "string"},
             },
             "required": ["steps", "result"],

@@ -6,8 +6,10 @@
 With `stream=True` and a live `StepViewer`, each step appears the moment it is
 complete in the stream. A reply cut off by `max_tokens` (`finish_reason ==
 "length"`) always raises, even when the text happens to parse: half an answer is
-never passed off as a whole one; so is a stream that ends with no `finish_reason`
-(the connection, not the model, ended it).
+never passed off as a whole one; neither is a stream that ends with no
+`finish_reason` (the connection, not the model, ended it). Each call may write
+`THINK_TOKENS` tokens unless you pass `max_tokens=` (see `helpers/token_limits.py`).
+If the call fails, a live viewer is told why, so it never shows "Thinking..." for ever.
 """
 
 from __future__ import annotations
@@ -23,23 +25,20 @@ from helpers.errors import add_advice, explain_error
 from helpers.modes.client import get_client
 from helpers.modes.reply_checks import ReplyCutOff, scrub_text
 from helpers.modes.settings import default_model
-from helpers.parsing.errors import ReasoningParseError
+from helpers.parsing.errors import ReasoningParseError, cut_off_error
 from helpers.parsing.parse import parse_reasoning
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Reasoning, Usage
+from helpers.token_limits import THINK_TOKENS, sent_limit, with_token_limit
 
 RETRY_REQUEST = (
     "Your previous reply could not be read: {problem} Reply again with only the corrected "
     'JSON object, in exactly this shape: {{"steps": ["..."], "result": "..."}}.'
 )
-TRUNCATED_DETAIL = (
-    "the reply stopped at max_tokens ({tokens} tokens); allow more tokens or fewer steps"
-)
 
 
 def _truncation_error(text: str, max_tokens: Any) -> ReasoningParseError:
-    detail = TRUNCATED_DETAIL.format(tokens=max_tokens if max_tokens else "the model's limit")
-    return ReasoningParseError("truncated", detail, text)
+    return cut_off_error(text, max_tokens)  # says max_tokens only when one was set
 
 
 def read_reply(
@@ -83,7 +82,8 @@ def think(
             for a corrected answer (costs a second call, counted in `usage`).
         stream: stream the reply; with `viewer`, steps appear as they complete.
         viewer: a live `StepViewer` (from `StepViewer.live(question)`) to feed.
-        **options: passed to `chat.completions.create` (e.g. `temperature`, `max_tokens`).
+        **options: passed to `chat.completions.create` (e.g. `temperature`). The reply
+            may write `THINK_TOKENS` tokens; `max_tokens=` changes that (None: no limit).
 
     Raises:
         ReasoningParseError: the reply cannot honestly be read as steps and a result
@@ -93,6 +93,8 @@ def think(
     client = client or get_client()
     model = model or default_model()
     messages = step_messages(question, system_prompt)
+    options = with_token_limit(options, client, model, THINK_TOKENS)
+    limit = sent_limit(options)
     if response_format is not None:
         options["response_format"] = response_format
     call = _stream_once if stream else _call_once
@@ -100,7 +102,7 @@ def think(
     text, finish_reason, refusal, usage, served_by = call(client, model, messages, options, viewer)
     calls = [usage] if usage else []
     try:
-        reasoning = read_reply(text, finish_reason, refusal, options.get("max_tokens"))
+        reasoning = read_reply(text, finish_reason, refusal, limit)
     except ReasoningParseError as problem:
         if not retry or problem.reason == "refusal":
             _finish_viewer(viewer, None, finish_reason, problem)
@@ -118,7 +120,7 @@ def think(
         usage = usage + more if usage else more
         calls += [more] if more else []
         try:
-            reasoning = read_reply(text, finish_reason, refusal, options.get("max_tokens"))
+            reasoning = read_reply(text, finish_reason, refusal, limit)
         except ReasoningParseError as second:
             _finish_viewer(viewer, None, finish_reason, second)
             raise
@@ -136,11 +138,19 @@ def think(
     return reasoning
 
 
+def call_failed(viewer: Any, error: BaseException) -> BaseException:
+    """A call failed: end a live viewer with the reason (so it never shows "Thinking..."
+    for ever), attach the line of advice to the error and return it, to be raised."""
+    if viewer is not None and getattr(viewer, "is_live", False):
+        viewer.finish(error=explain_error(error))
+    return add_advice(error)
+
+
 def _call_once(client, model, messages, options, viewer):
     try:
         reply = client.chat.completions.create(model=model, messages=messages, **options)
     except openai.OpenAIError as error:
-        raise add_advice(error) from None
+        raise call_failed(viewer, error) from None
     choice = reply.choices[0]
     message = choice.message
     usage = Usage.from_api(reply.usage)
@@ -176,10 +186,8 @@ def _stream_once(client, model, messages, options, viewer):
         if viewer is not None:
             viewer.finish(finish_reason="dropped", error=explain_error(error))
         raise add_advice(error) from None
-    except openai.OpenAIError as error:
-        if viewer is not None and getattr(viewer, "is_live", False):
-            viewer.finish(error=explain_error(error))  # e.g. a chunk that is not JSON
-        raise add_advice(error) from None
+    except openai.OpenAIError as error:  # e.g. the server sent an error event mid-stream
+        raise call_failed(viewer, error) from None
     text = scrub_text("".join(pieces), getattr(client, "api_key", None))
     return text, finish_reason, refusal, usage, served_by
 

@@ -4,7 +4,8 @@
     python scripts/run_notebooks.py --record        # live: re-record every answer (needs a key
                                                     # or OPENAI_BASE_URL), then rerun offline
     python scripts/run_notebooks.py 03_parsing_steps.ipynb   # just one notebook
-    python scripts/run_notebooks.py --time          # only time each run; save nothing
+
+(To time the notebooks without saving them: scripts/time_notebooks.py.)
 
 Offline runs use no pacing, so they are fast and their outputs are the same on
 every machine. Saved notebooks are tidied: no widget state, no timings, no
@@ -84,8 +85,8 @@ def machine_paths(notebook: nbformat.NotebookNode) -> list[str]:
     return found
 
 
-def execute(path: Path, env: dict[str, str], allow_errors: bool = False) -> tuple[object, float]:
-    notebook = nbformat.read(path, as_version=4)
+def run(notebook: nbformat.NotebookNode, env: dict[str, str], allow_errors: bool = False) -> float:
+    """Execute `notebook` in a fresh kernel started in notebooks/, with `env` set; its seconds."""
     old_env = dict(os.environ)
     os.environ.update(env)
     try:
@@ -95,13 +96,19 @@ def execute(path: Path, env: dict[str, str], allow_errors: bool = False) -> tupl
             timeout=600,
             kernel_name="python3",
             allow_errors=allow_errors,
-            resources={"metadata": {"path": str(path.parent)}},
+            resources={"metadata": {"path": str(NOTEBOOKS)}},
         ).execute()
-        seconds = time.perf_counter() - start
+        return time.perf_counter() - start
     finally:
         os.environ.clear()
         os.environ.update(old_env)
-    return notebook, seconds
+
+
+def execute(
+    path: Path, env: dict[str, str], allow_errors: bool = False
+) -> tuple[nbformat.NotebookNode, float]:
+    notebook = nbformat.read(path, as_version=4)
+    return notebook, run(notebook, env, allow_errors)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -110,7 +117,6 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("notebooks", nargs="*", help="names in notebooks/ (default: all)")
     parser.add_argument("--record", action="store_true", help="re-record answers live first")
-    parser.add_argument("--time", action="store_true", help="time each run, save nothing")
     parser.add_argument("--drafts", type=Path, help="maintainers: save offline misses as drafts")
     args = parser.parse_args(argv)
 
@@ -131,9 +137,6 @@ def main(argv: list[str] | None = None) -> int:
                 HOMEMADE_O1_DRAFTS=str(args.drafts.resolve()), HOMEMADE_O1_RECORD_TAG=path.stem
             )
         notebook, seconds = execute(path, env, allow_errors=bool(args.drafts))
-        if args.time:
-            print(f"executed  {path.name:32} {seconds:6.1f} s")
-            continue
         tidy(notebook)
         leaks = machine_paths(notebook)
         for leak in leaks:

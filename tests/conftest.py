@@ -28,3 +28,15 @@ def restore_environment():
     yield
     os.environ.clear()
     os.environ.update(saved)
+
+
+@pytest.fixture
+def recordings_folder(tmp_path, monkeypatch):
+    """An empty folder of recordings that offline mode replays from (and record mode writes
+    to), with no pacing. Add answers with `tests.support.recordings.add_recording`."""
+    folder = tmp_path / "recordings"
+    folder.mkdir()
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(folder))
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "offline")
+    monkeypatch.setenv("HOMEMADE_O1_PACE", "0")
+    return folder

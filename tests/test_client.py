@@ -6,7 +6,6 @@ import asyncio
 import json
 import socket
 import time
-from pathlib import Path
 
 import httpx2
 import openai
@@ -20,14 +19,10 @@ from helpers.modes.client import (
     get_http_client,
     mode_summary,
 )
-from helpers.modes.recording_files import (
-    RecordingLibrary,
-    RecordingNotFoundError,
-    build_recording,
-    write_recording,
-)
+from helpers.modes.recording_files import RecordingLibrary, RecordingNotFoundError
 from helpers.modes.settings import ConfigurationError, resolve_mode
 from helpers.modes.wire import chat_completion, chat_completion_chunks, error_body
+from tests.support.recordings import add_recording
 from tests.support.server import JsonReply, StreamReply, StubServer, replies_in_order
 
 QUESTION = [{"role": "user", "content": "How many r's are in strawberry?"}]
@@ -37,41 +32,17 @@ def fake_key() -> str:
     return "sk-" + "testonly" * 5  # built at run time: no key-shaped literal in the repo
 
 
-def add_recording(
-    folder: Path,
-    body: dict,
-    *,
-    text: str = "",
-    stream: bool = False,
-    repeat: int = 0,
-    ends: str = "done",
-    origin: str = "hand-written",
-) -> Path:
-    if stream:
-        chunks = chat_completion_chunks(body, text)
-        response = {"status": 200, "stream": chunks, "ends": ends}
-        if ends == "dropped":
-            response["stream"] = chunks[: len(chunks) // 2]
-    else:
-        response = {"status": 200, "body": chat_completion(body, text)}
-    document = build_recording(
-        method="POST",
-        endpoint="chat/completions",
-        body=body,
-        response=response,
-        origin=origin,
-        repeat=repeat,
-    )
-    return write_recording(folder / "tests", document)
+@pytest.fixture
+def recordings(recordings_folder):
+    """An empty recordings folder that offline mode replays from."""
+    return recordings_folder
 
 
 @pytest.fixture
-def recordings(tmp_path, monkeypatch):
-    """An empty recordings folder that offline mode replays from."""
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
-    monkeypatch.setenv("HOMEMADE_O1_MODE", "offline")
-    monkeypatch.setenv("HOMEMADE_O1_PACE", "0")
-    return tmp_path
+def record_into(recordings_folder, monkeypatch):
+    """Record mode's setting: a (fake) key, and the empty folder recordings are saved in."""
+    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
+    return recordings_folder
 
 
 @pytest.fixture
@@ -119,9 +90,7 @@ def test_live_mode_without_key_or_server_explains_what_to_set(monkeypatch):
 
 
 @pytest.mark.parametrize("mode", ["offline", "live", "record"])
-def test_every_mode_gives_the_real_sdk_clients(monkeypatch, tmp_path, mode):
-    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+def test_every_mode_gives_the_real_sdk_clients(record_into, mode):
     assert type(get_client(mode)) is openai.OpenAI
     assert type(get_async_client(mode)) is openai.AsyncOpenAI
 
@@ -205,8 +174,8 @@ def test_a_miss_names_the_nearest_prompt_and_how_to_go_live(recordings):
         get_client().chat.completions.create(model="gpt-4o-mini", messages=asked)
     message = str(caught.value)
     assert "strawbery" in message and "How many r's are in strawberry?" in message
-    last_line = message.splitlines()[-1]
-    assert "OPENAI_API_KEY" in last_line and "OPENAI_BASE_URL" in last_line
+    assert "go live" in message and "helpers.use_local_model()" in message
+    assert "restart the kernel" not in message, "a restart loses a key typed with ask_for_key"
     assert str(recordings) not in message, "no machine paths in the message"
     assert isinstance(caught.value, openai.OpenAIError)
 
@@ -215,7 +184,7 @@ def test_a_miss_points_at_the_differing_parameter(recordings):
     add_recording(
         recordings, {"model": "gpt-4o-mini", "messages": QUESTION, "temperature": 0.2}, text="3"
     )
-    with pytest.raises(RecordingNotFoundError, match=r"temperature \(0.9 vs recorded 0.2\)"):
+    with pytest.raises(RecordingNotFoundError, match=r"temperature: 0.9 \(recorded: 0.2\)"):
         get_client().chat.completions.create(model="m", messages=QUESTION, temperature=0.9)
 
 
@@ -322,12 +291,11 @@ def test_live_stream_over_http(monkeypatch):
 
 
 # ---- record mode ----------------------------------------------------------------------
-def test_record_mode_saves_a_replayable_recording_without_secrets(tmp_path, monkeypatch):
+def test_record_mode_saves_a_replayable_recording_without_secrets(recordings_folder, monkeypatch):
     key = fake_key()
     monkeypatch.setenv("OPENAI_API_KEY", key)
     monkeypatch.setenv("OPENAI_ORG_ID", "org-" + "A1b2C3d4" * 3)
     monkeypatch.setenv("OPENAI_PROJECT_ID", "proj_" + "Z9y8X7w6" * 3)
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
     monkeypatch.setenv("HOMEMADE_O1_RECORD_TAG", "unit")
     with StubServer() as server:
         client = get_client("record", base_url=server.url)
@@ -335,7 +303,7 @@ def test_record_mode_saves_a_replayable_recording_without_secrets(tmp_path, monk
         stream = client.chat.completions.create(model="gpt-4o-mini", messages=QUESTION, stream=True)
         streamed = "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
     assert server.requests[0].headers["authorization"] == f"Bearer {key}"
-    files = sorted((tmp_path / "unit").glob("*.json"))
+    files = sorted((recordings_folder / "unit").glob("*.json"))
     assert len(files) == 2
     for path in files:
         text = path.read_text()
@@ -343,31 +311,25 @@ def test_record_mode_saves_a_replayable_recording_without_secrets(tmp_path, monk
         assert "authorization" not in text.lower()
         assert json.loads(text)["metadata"]["origin"] == "recorded"
 
-    monkeypatch.setenv("HOMEMADE_O1_MODE", "offline")
-    monkeypatch.setenv("HOMEMADE_O1_PACE", "0")
-    replay = get_client()
+    replay = get_client("offline")
     again = replay.chat.completions.create(model="gpt-4o-mini", messages=QUESTION)
     assert again.choices[0].message.content == reply.choices[0].message.content
     stream = replay.chat.completions.create(model="gpt-4o-mini", messages=QUESTION, stream=True)
     assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices) == streamed
 
 
-def test_record_mode_replaces_a_hand_written_answer(tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
-    old = add_recording(tmp_path, {"model": "gpt-4o-mini", "messages": QUESTION}, text="old")
+def test_record_mode_replaces_a_hand_written_answer(record_into):
+    old = add_recording(record_into, {"model": "gpt-4o-mini", "messages": QUESTION}, text="old")
     with StubServer() as server:
         get_client("record", base_url=server.url).chat.completions.create(
             model="gpt-4o-mini", messages=QUESTION
         )
     assert not old.exists()
-    library = RecordingLibrary(tmp_path)
+    library = RecordingLibrary(record_into)
     assert len(library) == 1 and library.origins() == {"recorded": 1}
 
 
-def test_record_mode_with_the_async_client(tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+def test_record_mode_with_the_async_client(record_into):
 
     async def run(url):
         client = get_async_client("record", base_url=url)
@@ -378,19 +340,17 @@ def test_record_mode_with_the_async_client(tmp_path, monkeypatch):
     with StubServer() as server:
         chunks = asyncio.run(run(server.url))
     assert chunks
-    assert len(RecordingLibrary(tmp_path)) == 2
+    assert len(RecordingLibrary(record_into)) == 2
 
 
-def test_record_mode_keeps_errors_out_of_the_recordings(tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+def test_record_mode_keeps_errors_out_of_the_recordings(record_into):
     broken = JsonReply(error_body("Server error"), status=500)
     with StubServer(lambda request: broken) as server:
         with pytest.raises(openai.InternalServerError):
             get_client("record", base_url=server.url, max_retries=0).chat.completions.create(
                 model="m", messages=QUESTION
             )
-    assert len(RecordingLibrary(tmp_path)) == 0
+    assert len(RecordingLibrary(record_into)) == 0
 
 
 def test_client_module_sends_no_key_offline(recordings):
@@ -421,15 +381,13 @@ def test_repeats_count_across_clients_in_one_session(recordings):
     assert answers == ["first", "second"]
 
 
-def test_record_mode_numbers_repeats_across_clients(tmp_path, monkeypatch):
-    monkeypatch.setenv("OPENAI_API_KEY", fake_key())
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+def test_record_mode_numbers_repeats_across_clients(record_into):
     with StubServer() as server:
         for _ in range(3):
             get_client("record", base_url=server.url).chat.completions.create(
                 model="m", messages=QUESTION
             )
-    repeats = sorted(r.repeat for r in RecordingLibrary(tmp_path).recordings)
+    repeats = sorted(r.repeat for r in RecordingLibrary(record_into).recordings)
     assert repeats == [0, 1, 2]
 
 

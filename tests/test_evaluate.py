@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import io
+import inspect
 import json
 import os
 import signal
@@ -19,12 +19,12 @@ import pytest
 
 from helpers.evaluation.harness import evaluate, evaluate_async
 from helpers.evaluation.problems import make_problems
-from helpers.evaluation.progress import TextProgress, WidgetProgress
 from helpers.evaluation.store import ResultsFileError, read_results, result_key
 from helpers.evaluation.strategies import DIRECT_SYSTEM_PROMPT, get_strategy, question_for
 from helpers.modes.recording_files import last_user_message
 from helpers.modes.wire import chat_completion, error_body
 from helpers.more_calls.loop import LOOP_SYSTEM_PROMPT
+from tests.support.recordings import add_recording
 from tests.support.server import JsonReply, StubServer
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -341,20 +341,27 @@ def test_bad_arguments_get_clear_errors():
         evaluate([], progress=False)
 
 
-def test_the_terminal_progress_bar_counts_to_the_end(tmp_path):
-    stream = io.StringIO()
+def test_the_terminal_progress_bar_counts_to_the_end(tmp_path, capsys):
+    path = tmp_path / "r.jsonl"
     with StubServer(answering) as server:
-        run(server, None, strategies=("direct",), progress=TextProgress(stream))
-    text = stream.getvalue()
-    assert "\r" in text and "6/6" in text and text.endswith("already in the results file.\n")
+        run(server, path, strategies=("direct",), limit=4, progress=True)
+        capsys.readouterr()
+        run(server, path, strategies=("direct",), progress=True)  # 4 done, 2 to go
+    shown = capsys.readouterr().err  # tqdm's line in a terminal, redrawn with \r
+    assert "\r" in shown and "direct:" in shown
+    assert "4/6" in shown and "6/6" in shown and "2 new results" in shown
 
 
-def test_the_widget_progress_bar_keeps_its_state_in_values(tmp_path):
-    bar = WidgetProgress()
+def test_no_progress_bar_when_asked_for_none(capsys):
     with StubServer(answering) as server:
-        run(server, tmp_path / "r.jsonl", strategies=("direct",), limit=4, progress=bar)
-    assert (bar.bar.value, bar.bar.max) == (4, 4)
-    assert bar.label.value.startswith("4 new results")
+        run(server, None, strategies=("direct",), progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_evaluate_async_takes_exactly_the_arguments_of_evaluate():
+    assert inspect.signature(evaluate_async) == inspect.signature(evaluate)
+    with pytest.raises(TypeError, match="too many positional arguments"):
+        asyncio.run(evaluate_async(PROBLEMS, ("direct",), 3))  # settings are keywords only
 
 
 def test_stopping_the_cell_cancels_the_run_and_keeps_what_was_done(tmp_path):
@@ -416,30 +423,16 @@ def test_the_terminal_command_explains_a_failure_in_one_line(tmp_path, monkeypat
 
 
 @pytest.fixture
-def offline(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path / "recordings"))
-    monkeypatch.setenv("HOMEMADE_O1_MODE", "offline")
-    return tmp_path / "recordings"
+def offline(recordings_folder):
+    return recordings_folder
 
 
 def test_offline_replay_is_marked_and_its_latency_left_out(offline, tmp_path):
     from helpers.evaluation.strategies import direct_messages
-    from helpers.modes.recording_files import build_recording, write_recording
 
     for problem in PROBLEMS[:2]:
         body = {"model": "gpt-4o-mini", "messages": direct_messages(problem), "max_tokens": 100}
-        response = {"status": 200, "body": chat_completion(body, problem.answer)}
-        write_recording(
-            offline,
-            build_recording(
-                method="POST",
-                endpoint="chat/completions",
-                body=body,
-                response=response,
-                origin="hand-written",
-                note="hand-written test",
-            ),
-        )
+        add_recording(offline, body, text=problem.answer)
     report = evaluate(PROBLEMS[:2], ("direct",), results_path=tmp_path / "r.jsonl", progress=False)
     rows = read_results(tmp_path / "r.jsonl")
     assert {r["origin"] for r in rows} == {"hand-written"}

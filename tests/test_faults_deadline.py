@@ -225,7 +225,7 @@ def test_a_server_error_that_names_the_request_is_not_retried(message):
     assert isinstance(error, openai.InternalServerError)
     assert len(server.requests) == 1 and elapsed < 0.5
     line = explain_error(error)
-    assert "cannot succeed" in line and "not retried" in line and "\n" not in line
+    assert message[:30] in line and "\n" not in line  # the server's own words, one line
 
 
 def test_a_500_that_says_invalid_request_is_not_retried():

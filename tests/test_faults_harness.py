@@ -98,7 +98,7 @@ def test_a_server_error_that_cannot_succeed_is_one_failed_call_per_problem(tmp_p
         client = helpers.get_async_client(base_url=server.url, max_retries=3)
         report = evaluate(client, path, problems=PROBLEMS[:3], concurrency=4)
     assert report.run.failed_calls == 6 and len(server.requests) == 6  # never asked twice
-    assert all("cannot succeed" in row["error"] for row in read_results(path))
+    assert all("Context size has been exceeded" in row["error"] for row in read_results(path))
 
 
 # ---- results files that are not results files ---------------------------------------------

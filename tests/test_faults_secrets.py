@@ -121,11 +121,7 @@ def test_the_store_scrubs_server_text_whatever_wrote_the_row(tmp_path, monkeypat
 
 
 # ---- the exception text of a client that does not scrub replies -------------------------
-@pytest.mark.xfail(
-    strict=False,
-    reason="exception-message redaction is the MESSAGES helper's part (issue 14, finding 4); "
-    "clients from get_client scrub replies already (the test above)",
-)
+# (held by the exception-message redaction of helpers/errors.py and helpers/modes/redaction.py)
 @pytest.mark.parametrize("status", ECHO_STATUSES)
 def test_an_echoed_key_is_in_no_error_even_from_a_plain_client(status):
     with FaultServer("echo_key_error", status=status) as server:

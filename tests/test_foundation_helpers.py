@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import socket
 
 import httpx2
 import openai
@@ -118,6 +119,15 @@ def test_use_local_server_and_forget(monkeypatch, capsys):
     assert "Mode: offline" in capsys.readouterr().out
 
 
+def test_forget_key_also_forgets_the_local_servers_model(monkeypatch):
+    monkeypatch.delenv("HOMEMADE_O1_MODEL", raising=False)
+    default = helpers.default_model()
+    keys.use_local_server("http://localhost:11434/v1", model="llama3.2")
+    keys.forget_key()
+    # a key typed next must not be sent to OpenAI with the local server's model name
+    assert "HOMEMADE_O1_MODEL" not in os.environ and helpers.default_model() == default
+
+
 # ---- checkup ----------------------------------------------------------------------
 def test_checkup_passes_offline():
     checks = run_checkup()
@@ -142,8 +152,7 @@ def test_checkup_fails_old_python(monkeypatch):
     assert check_python().status == "FAIL"
 
 
-def test_round_trip_failure_comes_with_a_fix(monkeypatch, tmp_path):
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))  # nothing recorded there
+def test_round_trip_failure_comes_with_a_fix(recordings_folder):  # nothing recorded there
     check = helpers.checks.checkup.check_round_trip()
     assert check.status == "FAIL" and "recorded" in check.fix
 
@@ -266,16 +275,28 @@ def test_model_check_is_fine_when_a_server_cannot_list_models(monkeypatch):
     assert check.status == "OK" and "model list is not available" in check.detail
 
 
+def test_model_check_is_not_ok_when_no_server_answers(monkeypatch, capsys):
+    with socket.socket() as probe:  # a port that was free a moment ago: nobody listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "live")
+    monkeypatch.setenv("OPENAI_BASE_URL", f"http://127.0.0.1:{port}/v1")
+    check = helpers.checks.checkup.check_model()
+    assert check.status == "WARN" and "no server answered" in check.detail
+    helpers.print_checkup()
+    model_row = next(line for line in capsys.readouterr().out.splitlines() if "] model:" in line)
+    assert model_row.startswith("[WARN]")
+
+
 def test_model_check_sends_nothing_offline(monkeypatch):
     check = helpers.checks.checkup.check_model()
     assert check.status == "OK" and "offline" in check.detail
 
 
-def test_model_check_in_record_mode_writes_no_recording(monkeypatch, tmp_path):
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+def test_model_check_in_record_mode_writes_no_recording(monkeypatch, recordings_folder):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-test-not-a-real-key")
     check, requests = _model_check_against(
         monkeypatch, _models("gpt-4o-mini"), "gpt-4o-mini", mode="record"
     )
     assert check.status == "OK" and len(requests) == 1
-    assert not list(tmp_path.rglob("*.json"))
+    assert not list(recordings_folder.rglob("*.json"))

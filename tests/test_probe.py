@@ -40,8 +40,9 @@ def patchy(request: StubRequest) -> JsonReply | StreamReply:
         return JsonReply(error_body("json_schema is not supported"), status=400)
     if kind == "json_object":
         return JsonReply(chat_completion(body, "```json\n" + STEPS + "\n```"))
-    if body.get("tools"):
-        return JsonReply(chat_completion(body, "12 * 34 = 408"))
+    if body.get("tools"):  # tools dropped: the prompt is as long as without them
+        without_tools = {k: v for k, v in body.items() if k != "tools"}
+        return JsonReply(chat_completion(without_tools, "12 * 34 = 408"))
     reply = chat_completion(body, "<think>2 plus 3</think>5")  # n ignored: one choice
     return JsonReply(reply)
 
@@ -78,7 +79,7 @@ def test_refused_and_ignored_options_are_told_apart():
         "streaming": "yes",
         "JSON mode": "ignored",
         "structured outputs": "no",
-        "several answers (n=2)": "ignored",
+        "several answers (n=5)": "ignored",
         "tool calling": "ignored",
     }
     seen = {f.name: f.seen for f in report.features}
@@ -109,7 +110,9 @@ def test_a_broken_probe_is_an_error_line_not_a_crash():
 
     report, _ = probe(handler)
     feature = next(f for f in report.features if f.name.startswith("several answers"))
-    assert feature.supported == "error" and "5xx" in feature.seen
+    # the server's own words, not advice to wait: a local server's 500 is about this request
+    assert feature.supported == "error"
+    assert feature.seen == "server error (500): the server fell over"
 
 
 def test_no_server_at_all_raises_with_advice():
@@ -147,3 +150,74 @@ def test_offline_the_report_says_the_replies_are_hand_written():
     assert report.replayed == "hand-written"
     assert "Offline: no server was asked. These are hand-written replies" in report.to_text()
     assert all(f.supported == "yes" for f in report.features if f.name != "reasoning field")
+
+
+def test_tools_passed_on_but_not_called_is_not_called_ignored():
+    """llama-server renders the tools into the prompt; a weak model then writes text."""
+
+    def handler(request):
+        if request.body.get("tools"):  # the prompt grew by the tool descriptions
+            without_tools = {k: v for k, v in request.body.items() if k != "tools"}
+            reply = chat_completion(without_tools, "I think it is 400-something.")
+            reply["usage"]["prompt_tokens"] += 150
+            return JsonReply(reply)
+        return full_support(request)
+
+    report, requests = probe(handler)
+    feature = next(f for f in report.features if f.name == "tool calling")
+    assert feature.supported == "unclear"
+    assert feature.seen.startswith("the server passed the tools on (+150 prompt tokens)")
+    assert "the model did not call one" in feature.seen
+    assert len(requests) == 7  # one more, without the tools, to compare prompt sizes
+
+
+def test_n_refused_above_the_slot_count_shows_the_servers_words():
+    def handler(request):
+        if request.body.get("n", 1) > 2:
+            message = "Field 'n': Value must be between 1 <= value <= 2, but got 5"
+            return JsonReply(error_body(message), status=400)
+        return full_support(request)
+
+    report, _ = probe(handler)
+    feature = next(f for f in report.features if f.name == "several answers (n=5)")
+    assert feature.supported == "no"
+    assert feature.seen.startswith("refused (400): Field 'n': Value must be between 1 <= value")
+    assert report.best_response_format is helpers.STEPS_JSON_SCHEMA
+
+
+def test_usage_that_counts_one_answer_of_several_is_said():
+    def handler(request):
+        reply = full_support(request)
+        if request.body.get("n", 1) > 1:
+            reply.body["usage"]["completion_tokens"] = 1  # five answers, counted as one
+        return reply
+
+    report, _ = probe(handler)
+    feature = next(f for f in report.features if f.name == "several answers (n=5)")
+    assert feature.seen == "5 answers, but usage counts one answer, not all"
+
+
+def test_long_model_text_is_cut_in_the_table():
+    long_result = "x" * 9000
+
+    def handler(request):
+        if (request.body.get("response_format") or {}).get("type") == "json_schema":
+            return JsonReply(
+                chat_completion(request.body, json.dumps({"steps": ["a"], "result": long_result}))
+            )
+        return full_support(request)
+
+    report, _ = probe(handler)
+    feature = next(f for f in report.features if f.name == "structured outputs")
+    assert len(feature.seen) < 100 and feature.seen.startswith("fits the schema: 1 step, result")
+
+
+def test_an_empty_json_object_is_said_to_be_empty():
+    def handler(request):
+        if (request.body.get("response_format") or {}).get("type") == "json_object":
+            return JsonReply(chat_completion(request.body, "{}"))
+        return full_support(request)
+
+    report, _ = probe(handler)
+    feature = next(f for f in report.features if f.name == "JSON mode")
+    assert feature.seen == "valid JSON, but an empty object {}: no steps, no result"

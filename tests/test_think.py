@@ -8,10 +8,11 @@ import openai
 import pytest
 
 from helpers import StepViewer, think
-from helpers.modes.recording_files import build_recording, write_recording
 from helpers.modes.wire import chat_completion, chat_completion_chunks
 from helpers.parsing.errors import ReasoningParseError
 from helpers.prompts import JSON_MODE, step_messages
+from helpers.token_limits import THINK_TOKENS
+from tests.support.recordings import add_recording
 from tests.support.server import JsonReply, StreamReply, StubServer, replies_in_order
 
 QUESTION = "How many r's are in strawberry?"
@@ -19,42 +20,25 @@ GOOD = json.dumps({"steps": ["s-t-r-a-w-b-e-r-r-y", "r at 3, 8, 9", "check: 3"],
 
 
 def request_body(**extra) -> dict:
+    """What think() sends offline: the client's address is OpenAI's, so the limit goes as
+    max_completion_tokens (a recording made with max_tokens matches it too)."""
+    limit = {} if "max_tokens" in extra else {"max_completion_tokens": THINK_TOKENS}
     return {
         "model": "gpt-4o-mini",
         "messages": step_messages(QUESTION),
         "response_format": JSON_MODE,
+        **limit,
         **extra,
     }
 
 
-def record(folder, body, text, *, stream=False, finish_reason="stop", refusal=None, ends="done"):
-    if stream:
-        chunks = chat_completion_chunks(body, text, finish_reason=finish_reason)
-        if ends == "dropped":
-            chunks = chunks[: len(chunks) * 2 // 3]
-        response = {"status": 200, "stream": chunks, "ends": ends}
-    else:
-        response = {
-            "status": 200,
-            "body": chat_completion(body, text, finish_reason=finish_reason, refusal=refusal),
-        }
-    document = build_recording(
-        method="POST",
-        endpoint="chat/completions",
-        body=body,
-        response=response,
-        origin="hand-written",
-        note="hand-written test",
-    )
-    write_recording(folder, document)
+def record(folder, body, text, **details):
+    add_recording(folder, body, text=text, **details)
 
 
 @pytest.fixture
-def offline(tmp_path, monkeypatch):
-    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
-    monkeypatch.setenv("HOMEMADE_O1_MODE", "offline")
-    monkeypatch.setenv("HOMEMADE_O1_PACE", "0")
-    return tmp_path
+def offline(recordings_folder):
+    return recordings_folder
 
 
 def test_think_returns_steps_usage_and_time(offline):

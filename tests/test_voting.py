@@ -128,7 +128,8 @@ def test_separate_calls_when_the_server_rejects_n():
     vote, bodies = vote_with([rejected] + [one(answer(r)) for r in ("9", "9", "8")], samples=3)
     assert len(bodies) == 4 and bodies[0]["n"] == 3
     assert all("n" not in body for body in bodies[1:])
-    assert vote.how == "3 separate calls (the server rejected n=3)"
+    assert vote.how == "3 separate calls (the server refused n=3: 'n' is not supported)"
+    assert vote.fell_back
     assert (vote.answer, vote.count) == ("9", 2) and len(vote.calls) == 3
 
 

@@ -17,25 +17,14 @@ calls at once (parallel tool calls): each gets its own tool message.
 from __future__ import annotations
 
 import json
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 import openai
 
-from helpers.agents.trace import (
-    MAX_OBSERVATION_CHARS,
-    AgentRun,
-    AgentStep,
-    TraceFeed,
-    action_key,
-    cut_observation,
-)
-from helpers.modes.client import get_client
-from helpers.modes.settings import default_model
-from helpers.tools.registry import call_tool, default_tools, tool_schemas
-
-Tools = Mapping[str, Callable[..., str]] | Iterable[Callable[..., str]]
+from helpers.agents.common import AgentSession, RepeatGuard, Tools
+from helpers.agents.trace import MAX_OBSERVATION_CHARS, AgentRun, AgentStep, cut_observation
+from helpers.tools.registry import call_tool, tool_schemas
 
 TOOL_AGENT_SYSTEM_PROMPT = """\
 You answer questions with the help of tools. Look facts up with the tools rather \
@@ -126,7 +115,8 @@ def run_tool_agent(
         viewer: a `StepViewer` that shows each tool call as it is run.
         system_prompt: the instructions (default: `TOOL_AGENT_SYSTEM_PROMPT`).
         max_observation_chars: longer tool results are cut before the model sees them.
-        **options: passed to every call (e.g. `parallel_tool_calls=False`).
+        **options: passed to every call (e.g. `parallel_tool_calls=False`). Each reply
+            may write `AGENT_TURN_TOKENS` tokens; `max_tokens=` changes that.
 
     Returns:
         An `AgentRun` with one step per tool call. Broken JSON arguments, unknown
@@ -135,82 +125,72 @@ def run_tool_agent(
         repeated call (warned once, then stopped), or when a reply was cut off.
 
     Raises:
-        openai.OpenAIError: a call failed (a line of advice is attached).
+        openai.OpenAIError: a call failed (a line of advice is attached); a viewer shows
+            the steps so far and why the run stopped.
     """
-    client = client or get_client()
-    model = model or default_model()
-    tools = default_tools() if tools is None else tools
     messages: list[dict[str, Any]] = [
         {"role": "system", "content": system_prompt},
         {"role": "user", "content": question},
     ]
-    run = AgentRun(question=question, messages=messages)
-    feed = TraceFeed(viewer)
-    seen: set[tuple[str, str]] = set()
-    warned = False
+    session = AgentSession.start(
+        question, messages, client=client, model=model, tools=tools, viewer=viewer, options=options
+    )
+    guard = RepeatGuard()
     stop_code = "step_cap"
-    start = time.perf_counter()
+    schemas = tool_schemas(session.tools)
 
-    schemas = tool_schemas(tools)
     for turn in range(1, max_steps + 1):
-        message, finish_reason = _ask(client, model, messages, schemas, options, run)
-        if finish_reason == "length":
+        choice = session.ask(messages, tools=schemas)
+        message = choice.message
+        session.run.raw.append(_describe_reply(message))
+        if choice.finish_reason == "length":
             stop_code = "cut_off"
             break
         if not message.tool_calls:
             answer = (message.content or "").strip()
             stop_code = "final_answer" if answer else "no_answer"
-            run.answer = answer or None
+            session.run.answer = answer or None
             messages.append({"role": "assistant", "content": message.content})
             break
         messages.append(assistant_message(message))
         thought = (message.content or "").strip()
         for call in message.tool_calls:
-            name, arguments = call.function.name, call.function.arguments or ""
-            key = action_key(name, arguments)
-            repeated = key in seen
-            seen.add(key)
+            name, arguments = _call_name_and_arguments(call)
+            seen = guard.check(name, arguments)
             if stop_code == "repeated_action":
                 observation = NOT_RUN  # every call after the stop gets an answer too
-            elif repeated and warned:
+            elif seen == "stop":
                 stop_code = "repeated_action"
                 observation = NOT_RUN
-            elif repeated:
-                warned = True
+            elif seen == "warn":
                 observation = REPEAT_WARNING.format(name=name)
             else:
-                result = run_tool_call(name, arguments, tools)
+                result = run_tool_call(name, arguments, session.tools)
                 observation = cut_observation(result, max_observation_chars)
-            step = AgentStep(thought, name, arguments, observation, call_id=call.id, turn=turn)
+            session.add(
+                AgentStep(thought, name, arguments, observation, call_id=call.id, turn=turn)
+            )
             thought = ""  # the thought belongs to the first call of the turn
-            run.steps.append(step)
-            feed.add(step)
             messages.append(tool_result_message(call.id, observation))
         if stop_code == "repeated_action":
             break
 
-    run.end(stop_code, max_steps, start, model)
-    feed.finish(run)
-    return run
+    return session.end(stop_code, max_steps)
 
 
-def _ask(
-    client: openai.OpenAI,
-    model: str,
-    messages: list[dict[str, Any]],
-    schemas: list[dict[str, Any]],
-    options: dict[str, Any],
-    run: AgentRun,
-) -> tuple[Any, str | None]:
-    """One call with `tools=`; records its usage, model and text on `run`."""
-    choice = run.ask(client, model=model, messages=messages, tools=schemas, **options)
-    run.raw.append(_describe_reply(choice.message))
-    return choice.message, choice.finish_reason
+def _call_name_and_arguments(call: Any) -> tuple[str, str]:
+    """(tool name, JSON arguments) of one tool call; a call of another kind than
+    "function" gets a name that no tool has, so the model is told it is unknown."""
+    function = getattr(call, "function", None)
+    if function is None:
+        return f"({getattr(call, 'type', 'unknown')} call)", ""
+    return function.name or "", function.arguments or ""
 
 
 def _describe_reply(message: Any) -> str:
     """The reply as text for `AgentRun.raw`: its content, then one line per tool call."""
     lines = [message.content] if message.content else []
     for call in message.tool_calls or []:
-        lines.append(f"[tool call {call.id}] {call.function.name}({call.function.arguments})")
+        name, arguments = _call_name_and_arguments(call)
+        lines.append(f"[tool call {call.id}] {name}({arguments})")
     return "\n".join(lines)

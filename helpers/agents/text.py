@@ -20,27 +20,16 @@ detection and a second chance for an unreadable reply:
 from __future__ import annotations
 
 import re
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import openai
 
-from helpers.agents.trace import (
-    MAX_OBSERVATION_CHARS,
-    AgentRun,
-    AgentStep,
-    TraceFeed,
-    action_key,
-    cut_observation,
-)
-from helpers.modes.client import get_client
-from helpers.modes.settings import default_model
+from helpers.agents.common import AgentSession, RepeatGuard, Tools
+from helpers.agents.trace import MAX_OBSERVATION_CHARS, AgentRun, AgentStep, cut_observation
 from helpers.parsing.text import strip_think_block
 from helpers.tools.registry import call_tool, default_tools, describe_tools
-
-Tools = Mapping[str, Callable[..., str]] | Iterable[Callable[..., str]]
 
 REACT_SYSTEM_PROMPT = """\
 You answer questions by thinking step by step and using tools to look things up \
@@ -219,7 +208,8 @@ def run_react(
         stop: stop sequences, so the model does not write its own Observation; pass
             None for servers or models that reject `stop` (the parser cuts there too).
         max_observation_chars: longer tool results are cut before the model sees them.
-        **options: passed to every `chat.completions.create` call.
+        **options: passed to every `chat.completions.create` call. Each reply may write
+            `AGENT_TURN_TOKENS` tokens; `max_tokens=` changes that (None: no limit).
 
     Returns:
         An `AgentRun`. It ends with a final answer, or without one and a stop reason:
@@ -228,101 +218,71 @@ def run_react(
         and unknown tools never stop it: they go back to the model as observations.
 
     Raises:
-        openai.OpenAIError: a call failed (a line of advice is attached).
+        openai.OpenAIError: a call failed (a line of advice is attached); a viewer shows
+            the steps so far and why the run stopped.
     """
-    client = client or get_client()
-    model = model or default_model()
     tools = default_tools() if tools is None else tools
     messages = react_messages(question, tools)
     if system_prompt is not None:
         messages[0]["content"] = system_prompt
     if stop:
         options["stop"] = list(stop)
-    run = AgentRun(question=question, messages=messages)
-    feed = TraceFeed(viewer)
-    seen: set[tuple[str, str]] = set()
-    warned = False
+    session = AgentSession.start(
+        question, messages, client=client, model=model, tools=tools, viewer=viewer, options=options
+    )
+    guard = RepeatGuard()
     unreadable = 0
-    start = time.perf_counter()
     stop_code = "step_cap"
 
     for turn in range(1, max_steps + 1):
-        text, finish_reason = _ask(client, model, messages, options, run)
-        if finish_reason == "length":
+        choice = session.ask(messages)
+        text = choice.message.content or ""
+        session.run.raw.append(text)
+        if choice.finish_reason == "length":
             stop_code = "cut_off"
             break
         try:
             step = parse_react(text)
         except ReactParseError as problem:
             unreadable += 1
-            record = AgentStep(
-                thought=(text or "").strip(),
-                observation=problem.observation,
-                kind="unreadable",
-                turn=turn,
+            session.add(
+                AgentStep(
+                    thought=text.strip(),
+                    observation=problem.observation,
+                    kind="unreadable",
+                    turn=turn,
+                )
             )
-            run.steps.append(record)
-            feed.add(record)
             if unreadable >= 2:
                 stop_code = "unreadable_output"
                 break
-            messages.append({"role": "assistant", "content": text or ""})
+            messages.append({"role": "assistant", "content": text})
             messages.append({"role": "user", "content": f"Observation: {problem.observation}"})
             continue
         unreadable = 0
         messages.append({"role": "assistant", "content": step.text})
         if step.is_final:
-            run.answer = step.final_answer
+            session.run.answer = step.final_answer
             stop_code = "final_answer"
             if step.thought:
-                record = AgentStep(thought=step.thought, kind="answer", turn=turn)
-                run.steps.append(record)
-                feed.add(record)
+                session.add(AgentStep(thought=step.thought, kind="answer", turn=turn))
             break
         action, action_input = step.action or "", step.action_input or ""
-        key = action_key(action, action_input)
-        repeated = key in seen
-        seen.add(key)
-        if repeated and warned:
-            record = AgentStep(
-                step.thought,
-                action,
-                action_input,
-                "(not run: the same action again, after a warning)",
-                turn=turn,
-            )
-            run.steps.append(record)
-            feed.add(record)
+        seen = guard.check(action, action_input)
+        if seen == "stop":
+            not_run = "(not run: the same action again, after a warning)"
+            session.add(AgentStep(step.thought, action, action_input, not_run, turn=turn))
             stop_code = "repeated_action"
             break
-        if repeated:
-            warned = True
+        if seen == "warn":
             observation = REPEAT_WARNING.format(action=action)
         else:
-            result = call_tool(action, action_input, tools)
+            result = call_tool(action, action_input, session.tools)
             observation = cut_observation(result, max_observation_chars)
-        record = AgentStep(step.thought, action, action_input, observation, turn=turn)
-        run.steps.append(record)
-        feed.add(record)
+        session.add(AgentStep(step.thought, action, action_input, observation, turn=turn))
         messages.append({"role": "user", "content": f"Observation: {observation}"})
 
-    run.end(stop_code, max_steps, start, model)
-    feed.finish(run)
-    return run
-
-
-def _ask(
-    client: openai.OpenAI,
-    model: str,
-    messages: list[dict[str, Any]],
-    options: dict[str, Any],
-    run: AgentRun,
-) -> tuple[str, str | None]:
-    """One call; records its usage, model and text on `run`."""
-    choice = run.ask(client, model=model, messages=messages, **options)
-    text = choice.message.content or ""
-    run.raw.append(text)
-    return text, choice.finish_reason
+    return session.end(stop_code, max_steps)
 
 
 # ---- reading one reply ------------------------------------------------------------

@@ -14,14 +14,21 @@ import importlib.util
 import sys
 import time
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from helpers.modes.settings import ConfigurationError, default_model, resolve_mode
+from helpers.token_limits import PING_TOKENS, with_token_limit
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 # helpers.modes.client needs openai; it is imported inside the checks that use it, so a
 # missing package shows up as a FAIL line with a fix, not as a traceback.
 MISSING_PACKAGES_FIX = "install the packages first: pip install -r requirements.txt"
 
-PING_MESSAGES = [{"role": "user", "content": "Reply with the single word: pong"}]
+PING_MESSAGES: list[ChatCompletionMessageParam] = [
+    {"role": "user", "content": "Reply with the single word: pong"}
+]
 MIN_PYTHON = (3, 10)
 PACKAGES = {
     # import name: (distribution name, required major version, fix)
@@ -114,6 +121,8 @@ def check_model() -> Check:
     if mode == "offline":
         return Check("model", "OK", f"{model} (offline, the recordings answer any model name)")
     try:
+        import openai
+
         from helpers.modes.client import get_client
     except ImportError as error:
         return Check("model", "FAIL", f"cannot load the client ({error})", MISSING_PACKAGES_FIX)
@@ -121,10 +130,29 @@ def check_model() -> Check:
         # Plain live mode, also when recording: a model list is not worth a recording.
         client = get_client(mode="live", timeout=10, max_retries=0)
         served = sorted(entry.id for entry in client.models.list())
-    except Exception:
-        # Some servers have no /models endpoint; a key or network problem shows up in
-        # the round trip below, with its fix.
-        return Check("model", "OK", f"{model} (the server's model list is not available)")
+    except openai.APIStatusError as error:
+        # The server answered but gave no list: some servers have no /models endpoint,
+        # others want a key first. The round trip below tells whether the model answers.
+        return Check(
+            "model",
+            "OK" if error.status_code in (404, 405, 501) else "WARN",
+            f"{model} (the server's model list is not available: HTTP {error.status_code})",
+            "see the round trip below",
+        )
+    except openai.APIConnectionError as error:  # no server answered (or not in time)
+        return Check(
+            "model",
+            "WARN",
+            f"{model} not checked: no server answered ({type(error).__name__})",
+            "see the round trip below for what to try",
+        )
+    except Exception as error:  # an answer that is not a model list
+        return Check(
+            "model",
+            "WARN",
+            f"{model} not checked: the model list could not be read ({type(error).__name__})",
+            "see the round trip below",
+        )
     if not served or _is_served(model, served):
         return Check("model", "OK", f"{model} is served here ({len(served)} models in all)")
     shown = ", ".join(served[:6]) + (", ..." if len(served) > 6 else "")
@@ -149,9 +177,9 @@ def check_round_trip() -> Check:
     try:
         client = get_client(timeout=30, max_retries=1)
         start = time.perf_counter()
-        reply = client.chat.completions.create(
-            model=default_model(), messages=PING_MESSAGES, max_tokens=5
-        )
+        model = default_model()
+        limit = with_token_limit({}, client, model, PING_TOKENS)
+        reply = client.chat.completions.create(model=model, messages=PING_MESSAGES, **limit)
         seconds = time.perf_counter() - start
     except Exception as error:
         return Check("round trip", "FAIL", "no answer", explain_error(error))

@@ -8,9 +8,13 @@ OpenAI-compatible servers (OpenAI, Ollama, llama.cpp, vLLM, LM Studio) accept th
 same requests but do not all honour the same options, and it changes with the
 version and the model. A server can refuse an option (a 400 error), or accept
 it and quietly ignore it, which is worse. Each probe sends one small request
-and looks at what came back, so both cases show up. The requests set no token
-limit, because reasoning models refuse `max_tokens` and need room to think; the
-questions are tiny, so the answers are short.
+and looks at what came back, so both cases show up. Each may write
+`PROBE_TOKENS` tokens (under the name the server wants, see
+`helpers/token_limits.py`), so a rambling model cannot hold the probe up.
+
+The verdicts: "yes", "no" (refused with a 4xx), "ignored" (accepted, not done),
+"unclear" (the model's reply does not tell, e.g. it was cut off) and "error"
+(the server failed; its own message is shown).
 """
 
 from __future__ import annotations
@@ -29,13 +33,20 @@ from helpers.evaluation.tables import LEFT_ALIGNED, html_table, text_table
 from helpers.modes.client import get_client
 from helpers.modes.settings import default_model
 from helpers.modes.transports import REPLAY_HEADER
+from helpers.more_calls.voting import short_usage_note
 from helpers.prompts import JSON_MODE, STEPS_JSON_SCHEMA, StepAnswer, step_messages
+from helpers.reasoning import Usage
+from helpers.token_limits import PROBE_TOKENS, sent_limit, with_token_limit
 from helpers.tools.calculator import calculator
 from helpers.tools.registry import tool_schemas
 
 PROBE_QUESTION = "What is 2 + 3?"
 ANSWER_ONLY = [{"role": "user", "content": "What is 2 + 3? Reply with the number only."}]
 TOOL_REQUEST = [{"role": "user", "content": "Use the calculator tool to work out 12 * 34."}]
+SEVERAL = 5
+"""How many answers the `n` probe asks for: as many as `self_consistency` samples."""
+SHOWN_CHARS = 40
+"""Model text in the table is cut to this many characters."""
 
 # Refusals of an option: the request was understood and declined.
 _REFUSED = (openai.BadRequestError, openai.UnprocessableEntityError, openai.NotFoundError)
@@ -60,8 +71,8 @@ class ServerReport:
     replayed: str | None = None  # offline: the origin of the replayed answers
 
     def supports(self, name: str) -> bool:
-        """True if the feature called `name` (e.g. "JSON mode") answered yes."""
-        return any(f.name == name and f.supported == "yes" for f in self.features)
+        """True if the feature whose name starts with `name` (e.g. "JSON mode") answered yes."""
+        return any(f.name.startswith(name) and f.supported == "yes" for f in self.features)
 
     @property
     def best_response_format(self) -> dict[str, Any] | None:
@@ -108,19 +119,36 @@ class ServerReport:
 
 
 def _try(name: str, probe: Callable[[], Feature]) -> Feature:
-    """Run one probe; a refusal is a "no", any other failure an "error" with advice."""
+    """Run one probe; a refusal is a "no", any other failure an "error".
+
+    A server error shows the server's own words (a 500 from a local server is usually
+    about this very request, e.g. output its parser could not read, not a reason to wait).
+    """
     try:
         return probe()
     except _REFUSED as error:
         said = server_message(error, limit=80)
         return Feature(name, "no", f"refused ({error.status_code}): {said}")
+    except openai.APIStatusError as error:
+        said = server_message(error, limit=80)
+        return Feature(name, "error", f"server error ({error.status_code}): {said}")
     except openai.OpenAIError as error:
         return Feature(name, "error", explain_error(error))
 
 
-def _short(text: str | None, limit: int = 40) -> str:
+def _short(text: str | None, limit: int = SHOWN_CHARS) -> str:
     text = " ".join((text or "").split())
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _cut_off(reply: Any, name: str, limit: int | None) -> Feature | None:
+    """An "unclear" verdict when the reply was cut off at the token limit, else None."""
+    if reply.choices[0].finish_reason != "length":
+        return None
+    text = reply.choices[0].message.content
+    return Feature(
+        name, "unclear", f"cut off at max_tokens={limit} before it could be judged: {_short(text)}"
+    )
 
 
 def probe_server(client: openai.OpenAI | None = None, model: str | None = None) -> ServerReport:
@@ -128,7 +156,9 @@ def probe_server(client: openai.OpenAI | None = None, model: str | None = None) 
 
     Probes: plain chat (with token counts and any separate reasoning field),
     streaming, JSON mode, structured outputs (the step schema of notebook 02),
-    several answers at once (`n=2`) and tool calling.
+    several answers at once (`n=5`, as `self_consistency` asks; a server with fewer
+    slots refuses it) and tool calling (when the model answers in text, one more
+    request without the tools tells whether the server passed them on at all).
 
     Raises:
         openai.OpenAIError: the plain request itself failed (no key, no server,
@@ -136,23 +166,28 @@ def probe_server(client: openai.OpenAI | None = None, model: str | None = None) 
     """
     client = client or get_client()
     model = model or default_model()
+    limited = with_token_limit({}, client, model, PROBE_TOKENS)
 
     def create(**options: Any) -> Any:
-        return client.chat.completions.create(model=model, **options)
+        return client.chat.completions.create(model=model, **limited, **options)
 
     try:
-        raw = client.chat.completions.with_raw_response.create(model=model, messages=ANSWER_ONLY)
+        raw = client.chat.completions.with_raw_response.create(
+            model=model, messages=ANSWER_ONLY, **limited
+        )
     except openai.OpenAIError as error:
         raise add_advice(error) from None
     plain = raw.parse()
+    limit = sent_limit(limited)
+    several = f"several answers (n={SEVERAL})"
     features = [
         Feature("plain chat", "yes", f"answered {_short(plain.choices[0].message.content)}"),
         _usage_feature(plain),
         _reasoning_feature(plain),
         _try("streaming", lambda: _streaming(create)),
-        _try("JSON mode", lambda: _json_mode(create)),
-        _try("structured outputs", lambda: _structured(create)),
-        _try("several answers (n=2)", lambda: _several(create)),
+        _try("JSON mode", lambda: _json_mode(create, limit)),
+        _try("structured outputs", lambda: _structured(create, limit)),
+        _try(several, lambda: _several(create, several, limit)),
         _try("tool calling", lambda: _tools(create)),
     ]
     return ServerReport(
@@ -202,56 +237,79 @@ def _streaming(create: Callable[..., Any]) -> Feature:
     return Feature("streaming", "yes", f"{chunks}, {counted}")
 
 
-def _json_mode(create: Callable[..., Any]) -> Feature:
+def _json_mode(create: Callable[..., Any], limit: int | None) -> Feature:
     reply = create(messages=step_messages(PROBE_QUESTION), response_format=JSON_MODE)
     text = reply.choices[0].message.content
     try:
         value = json.loads(text or "")
     except json.JSONDecodeError:
-        return Feature("JSON mode", "ignored", f"not JSON: {_short(text)}")
+        return _cut_off(reply, "JSON mode", limit) or Feature(
+            "JSON mode", "ignored", f"not JSON: {_short(text)}"
+        )
     if not isinstance(value, dict):
         return Feature("JSON mode", "ignored", f"JSON, but not an object: {_short(text)}")
-    return Feature("JSON mode", "yes", f"valid JSON with keys {', '.join(value)}")
+    if not value:
+        return Feature(
+            "JSON mode", "yes", "valid JSON, but an empty object {}: no steps, no result"
+        )
+    keys = _short(", ".join(str(key) for key in value)).strip("'")
+    return Feature("JSON mode", "yes", f"valid JSON with keys {keys}")
 
 
-def _structured(create: Callable[..., Any]) -> Feature:
+def _structured(create: Callable[..., Any], limit: int | None) -> Feature:
+    name = "structured outputs"
     reply = create(messages=step_messages(PROBE_QUESTION), response_format=STEPS_JSON_SCHEMA)
     message = reply.choices[0].message
     if message.refusal:
-        return Feature("structured outputs", "yes", f"the model refused: {_short(message.refusal)}")
+        return Feature(name, "yes", f"the model refused: {_short(message.refusal)}")
     try:
         answer = StepAnswer.model_validate_json(message.content or "")
     except ValidationError:
-        return Feature(
-            "structured outputs", "ignored", f"does not fit the schema: {_short(message.content)}"
+        return _cut_off(reply, name, limit) or Feature(
+            name, "ignored", f"does not fit the schema: {_short(message.content)}"
         )
-    return Feature(
-        "structured outputs",
-        "yes",
-        f"fits the schema: {len(answer.steps)} steps, result {answer.result!r}",
-    )
+    steps = "1 step" if len(answer.steps) == 1 else f"{len(answer.steps)} steps"
+    return Feature(name, "yes", f"fits the schema: {steps}, result {_short(answer.result)}")
 
 
-def _several(create: Callable[..., Any]) -> Feature:
-    reply = create(messages=ANSWER_ONLY, n=2, temperature=1.0)
+def _several(create: Callable[..., Any], name: str, limit: int | None) -> Feature:
+    reply = create(messages=ANSWER_ONLY, n=SEVERAL, temperature=1.0)
     count = len(reply.choices)
-    if count < 2:
+    if count < SEVERAL:
+        answers = "1 answer" if count == 1 else f"{count} answers"
         return Feature(
-            "several answers (n=2)",
-            "ignored",
-            f"{count} answer: self_consistency falls back to separate calls",
+            name, "ignored", f"{answers}: self_consistency makes up the rest with separate calls"
         )
-    return Feature("several answers (n=2)", "yes", f"{count} answers in one call")
+    replies = [(c.message.content, c.finish_reason, c.message.refusal) for c in reply.choices]
+    note = short_usage_note(Usage.from_api(reply.usage), replies, limit)
+    if note:
+        return Feature(name, "yes", f"{count} answers, but usage counts one answer, not all")
+    return Feature(name, "yes", f"{count} answers in one call")
 
 
 def _tools(create: Callable[..., Any]) -> Feature:
+    name = "tool calling"
     reply = create(messages=TOOL_REQUEST, tools=tool_schemas([calculator]))
     message = reply.choices[0].message
-    if not message.tool_calls:
+    if message.tool_calls:
+        call = message.tool_calls[0]
+        function = getattr(call, "function", None)
+        if function is None:
+            return Feature(name, "yes", f"called a tool of type {call.type!r}")
+        called = _short(f"{function.name}({function.arguments})", 60).strip("'")
+        return Feature(name, "yes", f"called {called}")
+    answered = f"the model answered in text: {_short(message.content)}"
+    # Did the server pass the tools on? Then the prompt was longer than without them.
+    with_tools = reply.usage.prompt_tokens if reply.usage else None
+    bare = create(messages=TOOL_REQUEST)
+    without = bare.usage.prompt_tokens if bare.usage else None
+    if with_tools is None or without is None:
+        return Feature(name, "unclear", f"{answered}; no usage, so cannot tell if tools were sent")
+    if with_tools > without:
         return Feature(
-            "tool calling",
-            "ignored",
-            f"answered in text: {_short(message.content)} (use ReAct text)",
+            name,
+            "unclear",
+            f"the server passed the tools on (+{with_tools - without} prompt tokens), but "
+            f"{answered}: the model did not call one",
         )
-    call = message.tool_calls[0]
-    return Feature("tool calling", "yes", f"called {call.function.name}({call.function.arguments})")
+    return Feature(name, "ignored", f"the server left the tools out; {answered} (use ReAct text)")

@@ -4,7 +4,7 @@
 
 One job per module: `strategies` (how each strategy asks and reads), `harness`
 (running many calls at once, resuming), `store` (the JSONL results file), `report`
-(accuracy with intervals, tokens, cost, latency, a plot), `pacing` and `progress`,
+(accuracy with intervals, tokens, cost, latency, a plot), `pacing` (requests per minute),
 `batch` (the same requests through OpenAI's Batch API) and `cli` (a terminal
 command: `python -m helpers.evaluation --help`).
 """

@@ -23,6 +23,7 @@ from helpers.evaluation.problems import Problem
 from helpers.evaluation.strategies import Reply, Strategy, UnusableAnswer, get_strategy
 from helpers.modes.settings import default_model
 from helpers.reasoning import Usage
+from helpers.token_limits import named_limit, requested_limit
 
 BATCH_URL = "/v1/chat/completions"
 
@@ -35,6 +36,15 @@ def _one_call(strategy: str | Strategy) -> Strategy:
             "to the one before, so it cannot go through the Batch API; use 'direct' or 'cot'."
         )
     return chosen
+
+
+def _settings(chosen: Strategy, options: dict[str, Any]) -> dict[str, Any]:
+    """The strategy's settings with `options` on top (a limit in `options`, under either
+    name, replaces the strategy's; None removes a setting)."""
+    settings = dict(chosen.settings)
+    if requested_limit(options)[0]:
+        settings = named_limit(settings, "max_tokens", None)
+    return {k: v for k, v in {**settings, **options}.items() if v is not None}
 
 
 def _custom_id(problem: Problem, strategy: Strategy, sample: int) -> str:
@@ -53,10 +63,12 @@ def batch_requests(
 
     `custom_id` is "problem_id|strategy|sample", so every answer finds its problem.
     `options` (e.g. `temperature`) override the strategy's settings, as in `evaluate`.
+    The token limit goes as `max_completion_tokens`, the name OpenAI's API wants.
     """
     chosen = _one_call(strategy)
     model = model or default_model()
-    settings = {k: v for k, v in {**chosen.settings, **options}.items() if v is not None}
+    settings = _settings(chosen, options)
+    settings = named_limit(settings, "max_completion_tokens", requested_limit(settings)[1])
     return [
         {
             "custom_id": _custom_id(problem, chosen, sample),
@@ -119,7 +131,8 @@ def batch_results(
     """
     chosen = _one_call(strategy)
     model = model or default_model()
-    settings = {k: v for k, v in {**chosen.settings, **options}.items() if v is not None}
+    settings = _settings(chosen, options)
+    limit = requested_limit(settings)[1]
     by_id = {problem.id: problem for problem in problems}
     rows = []
     for line in _output_lines(output):
@@ -148,6 +161,7 @@ def batch_results(
             )
             continue
         reply, usage = _reply_from(response.get("body") or {})
+        reply.limit = limit
         answer, error, kind = None, None, None
         try:
             answer = chosen.read(reply, **settings)

@@ -29,11 +29,14 @@ How it runs:
 
 In a notebook, `helpers.evaluate(...)` runs in a helper thread (the notebook's own
 event loop is busy); `await helpers.evaluate_async(...)` does the same without one.
+Progress is shown by tqdm's automatic bar: a widget in a notebook, a line in a
+terminal.
 """
 
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import threading
 import time
@@ -48,7 +51,6 @@ import openai
 from helpers.errors import add_advice, explain_error
 from helpers.evaluation.pacing import RequestPacer
 from helpers.evaluation.problems import Problem
-from helpers.evaluation.progress import Progress, make_progress
 from helpers.evaluation.report import Report, RunSummary, build_report
 from helpers.evaluation.store import ResultsFileError, ResultStore, result_key
 from helpers.evaluation.strategies import (
@@ -112,7 +114,12 @@ def is_fatal(error: BaseException) -> bool:
 
 @dataclass
 class _Run:
-    """Everything one evaluation needs, checked once."""
+    """Everything one evaluation needs: `evaluate`'s arguments, checked once.
+
+    `evaluate` is where the arguments are written down and documented;
+    `evaluate_async` takes the same ones, and both turn them into a `_Run` with
+    `_checked_run`.
+    """
 
     problems: list[Problem]
     strategies: list[Strategy]
@@ -125,15 +132,21 @@ class _Run:
     timeout: float | None
     max_retries: int | None
     limit: int | None
+    progress: bool
     retry_failed_calls: bool
     options: dict[str, Any]
 
 
 def _checked_run(
     problems: Sequence[Problem],
-    strategies: Sequence[str | Strategy],
+    strategies: Sequence[str | Strategy] | str | Strategy,
+    *,
+    model: str | None,
+    results_path: str | Path | None,
+    options: dict[str, Any],
     **settings: Any,
 ) -> _Run:
+    """`evaluate`'s arguments as a `_Run`, or a ValueError saying which one is wrong."""
     problems = list(problems)
     if not problems or not all(isinstance(p, Problem) for p in problems):
         raise ValueError("problems must be a non-empty list of Problem (helpers.make_problems)")
@@ -152,16 +165,16 @@ def _checked_run(
     if settings["limit"] is not None and settings["limit"] < 0:
         raise ValueError(f"limit must be 0 or more, not {settings['limit']!r}")
     try:  # options are stored with every result, so they must be plain JSON
-        options = json.loads(json.dumps(settings.pop("options")))
+        options = json.loads(json.dumps(options))
     except TypeError as error:
         raise ValueError(f"request options must be JSON values ({error})") from None
-    path = settings.pop("results_path")
     return _Run(
         problems=problems,
         strategies=chosen,
-        model=settings.pop("model") or default_model(),
-        results_path=Path(path) if path is not None else None,
+        model=model or default_model(),
+        results_path=Path(results_path) if results_path is not None else None,
         options=options,
+        progress=bool(settings.pop("progress")),
         **settings,
     )
 
@@ -288,7 +301,8 @@ async def _ask(job: Job, run: _Run, client: Any, pacer: RequestPacer | None) -> 
     )
 
 
-async def _evaluate(run: _Run, progress: Progress) -> Report:
+async def _evaluate(run: _Run, bar: Any) -> Report:
+    """Run what is still to do and build the report; `bar` is a tqdm bar or None."""
     jobs = plan_jobs(run.problems, run.strategies, run.samples)
     planned = {job.key for job in jobs}
     with ResultStore(run.results_path, secrets=_secrets(run)) as store:
@@ -313,11 +327,17 @@ async def _evaluate(run: _Run, progress: Progress) -> Report:
             retried=retried,
             not_run=len(jobs) - reused - len(todo),
         )
-        names = ", ".join(s.name for s in run.strategies)
-        progress.start(len(jobs) - summary.not_run, reused, names)
-        if todo:
-            await _work(todo, run, store, progress, summary)
-        progress.finish(str(summary))
+        if bar is not None:  # now the size is known: results to have, of which done already
+            bar.reset(total=len(jobs) - summary.not_run)
+            bar.initial = bar.n = reused
+            bar.set_description(", ".join(s.name for s in run.strategies))
+        try:
+            if todo:
+                await _work(todo, run, store, bar, summary)
+        finally:
+            if bar is not None:
+                bar.set_postfix_str(str(summary), refresh=False)
+                bar.close()
         results = [row for row in store.rows if result_key(row) in planned]
     return build_report(
         results, run.problems, [s.name for s in run.strategies], model=run.model, run=summary
@@ -328,7 +348,7 @@ async def _work(
     todo: list[Job],
     run: _Run,
     store: ResultStore,
-    progress: Progress,
+    bar: Any,
     summary: RunSummary,
 ) -> None:
     client, owned = _client_for(run)
@@ -342,8 +362,10 @@ async def _work(
             if store.append(row):
                 summary.new += 1
                 summary.failed_calls += row["error_kind"] == "call"
-                mark = "ok" if row["correct"] else ("failed" if row["error"] else "wrong")
-                progress.advance(f"{job.strategy.name} {job.problem.id}: {mark}")
+                if bar is not None:
+                    mark = "ok" if row["correct"] else ("failed" if row["error"] else "wrong")
+                    bar.set_postfix_str(f"{job.strategy.name} {job.problem.id}: {mark}", False)
+                    bar.update(1)
 
     tasks = [asyncio.ensure_future(worker()) for _ in range(min(run.concurrency, len(todo)))]
     try:
@@ -359,42 +381,6 @@ async def _work(
         summary.not_run += len(queue)
 
 
-async def evaluate_async(
-    problems: Sequence[Problem],
-    strategies: Sequence[str | Strategy] = ("direct", "cot"),
-    *,
-    client: openai.AsyncOpenAI | openai.OpenAI | None = None,
-    model: str | None = None,
-    concurrency: int = 8,
-    results_path: str | Path | None = None,
-    samples: int = 1,
-    requests_per_minute: float | None = None,
-    timeout: float | None = None,
-    max_retries: int | None = None,
-    limit: int | None = None,
-    progress: bool | Progress = True,
-    retry_failed_calls: bool = True,
-    **options: Any,
-) -> Report:
-    """The async form of `evaluate` (same arguments): `await` it in a notebook or an app."""
-    run = _checked_run(
-        problems,
-        strategies,
-        client=client,
-        model=model,
-        concurrency=concurrency,
-        results_path=results_path,
-        samples=samples,
-        requests_per_minute=requests_per_minute,
-        timeout=timeout,
-        max_retries=max_retries,
-        limit=limit,
-        retry_failed_calls=retry_failed_calls,
-        options=options,
-    )
-    return await _evaluate(run, make_progress(progress))
-
-
 def evaluate(
     problems: Sequence[Problem],
     strategies: Sequence[str | Strategy] = ("direct", "cot"),
@@ -408,7 +394,7 @@ def evaluate(
     timeout: float | None = None,
     max_retries: int | None = None,
     limit: int | None = None,
-    progress: bool | Progress = True,
+    progress: bool = True,
     retry_failed_calls: bool = True,
     **options: Any,
 ) -> Report:
@@ -437,7 +423,7 @@ def evaluate(
             connection (default 3 for the client made here; your client's own otherwise).
         limit: ask at most this many new (problem, strategy, sample) results now; run
             again later to continue (handy to check the cost of a few first).
-        progress: a progress bar (a widget in notebooks, a text line in terminals).
+        progress: show tqdm's progress bar (a widget in notebooks, a line in terminals).
         retry_failed_calls: ask again, in this run, for results whose call failed in
             an earlier run (rate limits, timeouts, server errors).
         **options: passed to every request, e.g. `temperature=0`; they override a
@@ -453,23 +439,34 @@ def evaluate(
         openai.OpenAIError: a wrong key, unknown model, no credit, or (offline) a
             request with no recording; results finished before it are kept.
     """
-    run = _checked_run(
-        problems,
-        strategies,
-        client=client,
-        model=model,
-        concurrency=concurrency,
-        results_path=results_path,
-        samples=samples,
-        requests_per_minute=requests_per_minute,
-        timeout=timeout,
-        max_retries=max_retries,
-        limit=limit,
-        retry_failed_calls=retry_failed_calls,
-        options=options,
-    )
-    bar = make_progress(progress)  # made here, so a notebook shows it under this cell
+    run = _checked_run(**locals())  # every argument above, checked once
+    bar = _progress_bar(run.progress)  # made here, so a notebook shows it under this cell
     return _run_in_background(run, bar)
+
+
+async def evaluate_async(*args: Any, **kwargs: Any) -> Report:
+    """The async form of `evaluate`, with the same arguments: `await` it in a notebook or
+    an app, and it runs on the event loop that is already there."""
+    bound = inspect.signature(evaluate).bind(*args, **kwargs)
+    bound.apply_defaults()
+    run = _checked_run(**bound.arguments)
+    return await _evaluate(run, _progress_bar(run.progress))
+
+
+evaluate_async.__signature__ = inspect.signature(evaluate)  # type: ignore[attr-defined]
+
+
+def _progress_bar(show: bool) -> Any:
+    """tqdm's automatic bar (a widget in a notebook, a line in a terminal), or None.
+
+    Its size is not known yet (the results file may hold some results already), so it
+    starts empty; `_evaluate` sets it once the plan is made.
+    """
+    if not show:
+        return None
+    from tqdm.auto import tqdm
+
+    return tqdm(total=None, desc="evaluate", unit=" results", leave=True)
 
 
 _background_lock = threading.Lock()
@@ -492,7 +489,7 @@ def _event_loop() -> asyncio.AbstractEventLoop:
         return _background_loop
 
 
-def _run_in_background(run: _Run, bar: Progress) -> Report:
+def _run_in_background(run: _Run, bar: Any) -> Report:
     """Run the evaluation on the helper thread's loop and wait for it.
 
     Stopping the cell or pressing Ctrl-C (KeyboardInterrupt) cancels the calls in

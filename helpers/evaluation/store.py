@@ -30,10 +30,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
-from helpers.modes.recording_files import redact
+from helpers.modes.redaction import redact
 
 Key = tuple[str, str, int]
-KEY_FIELDS = ("problem_id", "strategy", "sample")
 # Fields holding text that came from the server, so possibly a key it echoed back.
 SERVER_TEXT_FIELDS = ("result", "error", "served_by")
 

@@ -41,6 +41,17 @@ from helpers.parsing.errors import ReasoningParseError
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Usage
 from helpers.thinking import read_reply
+from helpers.token_limits import (
+    DIRECT_TOKENS,
+    LIMIT_NAMES,
+    LOOP_STEP_TOKENS,
+    THINK_TOKENS,
+    limit_name,
+    named_limit,
+    requested_limit,
+    sent_limit,
+    with_token_limit,
+)
 
 ANSWER_FORMAT_LINE = "Give the answer as {answer_format}."
 DIRECT_SYSTEM_PROMPT = "Reply with the final answer only: no steps, no explanation, no other words."
@@ -77,6 +88,7 @@ class Reply:
     usage: Usage | None
     served_by: str | None
     origin: str | None  # "hand-written" or "recorded" when replayed offline; None when live
+    limit: int | None = None  # the token limit the request carried (None: none)
 
 
 class ChatCaller:
@@ -111,7 +123,14 @@ class ChatCaller:
         if self.pacer is not None:
             await self.pacer.wait()
         # the caller's options win over the strategy's settings (None removes one)
-        request = {k: v for k, v in {**settings, **self.options}.items() if v is not None}
+        merged = {**settings, **self.options}
+        request = {k: v for k, v in merged.items() if v is not None and k not in LIMIT_NAMES}
+        caller_set_limit, caller_limit = requested_limit(self.options)
+        if caller_set_limit:
+            request = named_limit(request, limit_name(self.client), caller_limit)
+        else:  # the strategy's own limit, with room for hidden reasoning where needed
+            own_limit = requested_limit(settings)[1]
+            request = with_token_limit(request, self.client, self.model, own_limit)
         if self.timeout is not None:
             request["timeout"] = self.timeout
         create = self.client.chat.completions.with_raw_response.create
@@ -136,6 +155,7 @@ class ChatCaller:
             usage,
             completion.model,
             raw.headers.get(REPLAY_HEADER),
+            sent_limit(request),
         )
 
 
@@ -198,6 +218,8 @@ def fingerprint(value: Any) -> str:
 
 # ---- the three strategies ------------------------------------------------------------
 def _cut_off(max_tokens: Any) -> str:
+    if max_tokens is None:
+        return "the reply filled the server's context window (no max_tokens was set)"
     return f"the reply stopped at max_tokens ({max_tokens}); allow more tokens"
 
 
@@ -214,7 +236,7 @@ def read_direct(reply: Reply, *, max_tokens: int | None = None, **_: Any) -> Ans
     if reply.refusal:
         raise UnusableAnswer(f"the model refused: {reply.refusal}")
     if reply.finish_reason == "length":
-        raise UnusableAnswer(_cut_off(max_tokens))
+        raise UnusableAnswer(_cut_off(reply.limit or max_tokens))
     text = (reply.text or "").strip()
     if not text:
         raise UnusableAnswer("the reply was empty")
@@ -229,7 +251,8 @@ def cot_messages(problem: Problem) -> list[dict[str, Any]]:
 def read_cot(reply: Reply, *, max_tokens: int | None = None, **_: Any) -> Answer:
     """The "cot" reading rule: `think`'s own (`read_reply`)."""
     try:
-        reasoning = read_reply(reply.text, reply.finish_reason, reply.refusal, max_tokens)
+        limit = reply.limit or max_tokens
+        reasoning = read_reply(reply.text, reply.finish_reason, reply.refusal, limit)
     except ReasoningParseError as problem_reading:
         raise UnusableAnswer(str(problem_reading)) from None
     return Answer(result=reasoning.result, steps=len(reasoning.steps))
@@ -269,7 +292,7 @@ STRATEGIES: dict[str, Strategy] = {
         "answer only, one call",
         run_direct,
         prompts=(DIRECT_SYSTEM_PROMPT, ANSWER_FORMAT_LINE),
-        settings={"max_tokens": 100},
+        settings={"max_tokens": DIRECT_TOKENS},
         messages=direct_messages,
         read=read_direct,
     ),
@@ -278,7 +301,7 @@ STRATEGIES: dict[str, Strategy] = {
         "JSON steps then the result, one call (as helpers.think)",
         run_cot,
         prompts=(STEPS_SYSTEM_PROMPT, ANSWER_FORMAT_LINE),
-        settings={"max_tokens": 1000, "response_format": JSON_MODE},
+        settings={"max_tokens": THINK_TOKENS, "response_format": JSON_MODE},
         messages=cot_messages,
         read=read_cot,
     ),
@@ -287,7 +310,7 @@ STRATEGIES: dict[str, Strategy] = {
         "one call per step until a final answer (as helpers.step_loop)",
         run_loop,
         prompts=(LOOP_SYSTEM_PROMPT, NEXT_STEP, LAST_CALL, RESEND, ANSWER_FORMAT_LINE),
-        settings={"max_steps": 8, "max_tokens": 300, "response_format": JSON_MODE},
+        settings={"max_steps": 8, "max_tokens": LOOP_STEP_TOKENS, "response_format": JSON_MODE},
     ),
 }
 
@@ -295,9 +318,9 @@ STRATEGIES: dict[str, Strategy] = {
 def get_strategy(strategy: str | Strategy, **changes: Any) -> Strategy:
     """A strategy by name ("direct", "cot", "loop"), optionally with settings changed.
 
-    For reasoning models (o-series, gpt-5), which refuse `max_tokens`, pass
-    `max_tokens=None` and, if you want a cap, `max_completion_tokens` via
-    `evaluate(..., max_completion_tokens=...)`.
+    A strategy's `max_tokens` is sent as `max_completion_tokens` to OpenAI's own API
+    (its reasoning models refuse `max_tokens`; they also get `REASONING_ALLOWANCE`
+    more for their hidden reasoning); `evaluate(..., max_tokens=None)` sends no limit.
     """
     if isinstance(strategy, Strategy):
         chosen = strategy

@@ -8,15 +8,14 @@ from urllib.parse import urlparse
 from helpers.exercises.core import checker
 
 
-@checker(
-    "00.1",
-    looked_for="a chat completion from client.chat.completions.create whose text contains 'pong'",
-    hint="Use client = helpers.get_client(), then client.chat.completions.create(...) with "
-    "model=helpers.default_model() and messages=helpers.checks.checkup.PING_MESSAGES "
-    "(max_tokens=5). "
-    "Store the whole reply object, not just its text.",
-)
+@checker("00.1")
 def check_00_1(first_reply: Any) -> str | None:
+    """a chat completion from client.chat.completions.create whose text contains 'pong'
+
+    Hint: Use client = helpers.get_client(), then client.chat.completions.create(...) with
+    model=helpers.default_model() and messages=helpers.checks.checkup.PING_MESSAGES
+    (max_tokens=5). Store the whole reply object, not just its text.
+    """
     if isinstance(first_reply, str):
         return "That is a string; store the whole reply object the client returned."
     try:
@@ -28,14 +27,14 @@ def check_00_1(first_reply: Any) -> str | None:
     return None
 
 
-@checker(
-    "00.2",
-    looked_for="a function local_server_settings(port, model) returning OPENAI_BASE_URL "
-    "(http://localhost:<port>/v1) and HOMEMADE_O1_MODEL",
-    hint="Return a dict with two keys. The base URL of an OpenAI-compatible server is the "
-    "server address followed by /v1, for example http://localhost:11434/v1 for Ollama.",
-)
+@checker("00.2")
 def check_00_2(local_server_settings: Any) -> str | None:
+    """a function local_server_settings(port, model) returning OPENAI_BASE_URL
+    (http://localhost:<port>/v1) and HOMEMADE_O1_MODEL
+
+    Hint: Return a dict with two keys. The base URL of an OpenAI-compatible server is the server
+    address followed by /v1, for example http://localhost:11434/v1 for Ollama.
+    """
     if not callable(local_server_settings):
         return "local_server_settings should be a function."
     for port, model in ((11434, "llama3.2"), (8080, "qwen2.5:7b")):

@@ -3,11 +3,17 @@
 from __future__ import annotations
 
 import random
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from functools import partial
+from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from openai.types.chat import ChatCompletion
 
-from helpers.exercises.core import checker
+from helpers.exercises.core import as_tuple, checker
 from helpers.modes.wire import chat_completion
 
 FENCE = "`" * 3
@@ -53,7 +59,38 @@ UNREADABLE: list[tuple[str, str]] = [
 ]
 
 
-def _raised(call: Any) -> tuple[Any, BaseException | None]:
+# The course's own parser (parse_reasoning, find_json_objects, repair_json, ...): exercise
+# 03.1 asks learners to write theirs, so an answer that hands the work to it does not pass.
+_HELPERS_PARSER = str(Path(__file__).resolve().parent.parent / "parsing")
+
+
+@contextmanager
+def _watch_calls_into(folder: str) -> Iterator[list[str]]:
+    """Note each function from `folder` called, from outside it, inside the `with` block.
+
+    It uses Python's profiler hook, so it sees the call however it is reached: through
+    `helpers.parse_reasoning`, an import under another name, or a function of your own.
+    (Modules of `folder` being imported on the way are not calls of interest.)
+    """
+    seen: list[str] = []
+    previous = sys.getprofile()
+
+    def watch(frame: FrameType, event: str, arg: Any) -> None:
+        code = frame.f_code
+        if event != "call" or code.co_name.startswith("<"):
+            return
+        caller = frame.f_back.f_code.co_filename if frame.f_back else ""
+        if code.co_filename.startswith(folder) and not caller.startswith(folder):
+            seen.append(code.co_name)
+
+    sys.setprofile(watch)
+    try:
+        yield seen
+    finally:
+        sys.setprofile(previous)
+
+
+def _raised(call: Callable[[], Any]) -> tuple[Any, BaseException | None]:
     """Run call(); return (value, None) or (None, the exception it raised)."""
     try:
         return call(), None
@@ -86,45 +123,60 @@ def _must_refuse(what: str, value: Any, error: BaseException | None) -> str | No
     return None
 
 
-@checker(
-    "03.1",
-    looked_for="parse_steps(text) reading (steps, result) from fenced replies (any label), "
-    "replies with chat and braces around the JSON, and raw line breaks in strings; and "
-    "raising ValueError for no JSON, no steps, no result or empty steps",
-    hint="Look for each '{' with re.finditer and try json.JSONDecoder(strict=False)"
-    ".raw_decode(text, index) there; the first non-empty dict wins, and fences and chat are "
-    "skipped for free. Then check data.get('steps') is a non-empty list and 'result' is there, "
-    "raising ValueError('...') otherwise; return ([str(s) for s in steps], str(result)).",
-)
-def check_03_1(parse_steps: Any) -> str | None:
-    for what, text, expected in READABLE:
-        got, error = _raised(lambda text=text: parse_steps(text))
-        if error is not None:
-            return f"For {what}, your parser raised {_one_line(error)}."
-        if not isinstance(got, tuple) or len(got) != 2:
-            return f"For {what}, return a tuple (steps, result), not {_short(got)}."
-        steps, result = got
-        if not isinstance(steps, list) or list(steps) != expected[0]:
-            return f"For {what}, the steps should be {expected[0]!r}, not {steps!r}."
-        if result != expected[1]:
-            return f"For {what}, the result should be the string {expected[1]!r}, not {result!r}."
-    for what, text in UNREADABLE:
-        got, error = _raised(lambda text=text: parse_steps(text))
+def _first_wrong_refusal(answer: Callable[[Any], Any], cases: list[tuple[str, Any]]) -> str | None:
+    """The problem with the first case `answer` did not refuse properly, or None."""
+    for what, case in cases:
+        got, error = _raised(partial(answer, case))
         problem = _must_refuse(what, got, error)
         if problem:
             return problem
     return None
 
 
-@checker(
-    "03.2",
-    looked_for="order_steps(keys) returning only the step keys (step3, Step 3, STEP_3, ...) "
-    "sorted by their number, leaving the list it is given unchanged",
-    hint="Use re.fullmatch(r'step[ _]?(\\d+)', key, re.IGNORECASE) to pick the step keys and "
-    "read their number; then sort (number, key) pairs and keep the keys. Sorting the key "
-    "strings themselves puts 'step10' before 'step2'.",
-)
+@checker("03.1")
+def check_03_1(parse_steps: Any) -> str | None:
+    """parse_steps(text) reading (steps, result) from fenced replies (any label), replies with chat
+    and braces around the JSON, and raw line breaks in strings; and raising ValueError for no
+    JSON, no steps, no result or empty steps
+
+    Hint: Look for each '{' with re.finditer and try
+    json.JSONDecoder(strict=False).raw_decode(text, index) there; the first non-empty dict wins,
+    and fences and chat are skipped for free. Then check data.get('steps') is a non-empty list
+    and 'result' is there, raising ValueError('...') otherwise; return ([str(s) for s in steps],
+    str(result)).
+    """
+    with _watch_calls_into(_HELPERS_PARSER) as used:
+        _raised(partial(parse_steps, READABLE[0][1]))
+    if used:
+        return (
+            f"Your parse_steps hands the work to the course's own parser ({used[0]} in "
+            "helpers/parsing). Here the exercise is to write one yourself with json and re; "
+            "helpers.parse_reasoning is what you can compare it with afterwards."
+        )
+    for what, text, expected in READABLE:
+        returned, error = _raised(partial(parse_steps, text))
+        if error is not None:
+            return f"For {what}, your parser raised {_one_line(error)}."
+        got = as_tuple(returned, 2)
+        if got is None:
+            return f"For {what}, return a pair (steps, result), not {_short(returned)}."
+        steps, result = got
+        if not isinstance(steps, list) or list(steps) != expected[0]:
+            return f"For {what}, the steps should be {expected[0]!r}, not {steps!r}."
+        if result != expected[1]:
+            return f"For {what}, the result should be the string {expected[1]!r}, not {result!r}."
+    return _first_wrong_refusal(parse_steps, UNREADABLE)
+
+
+@checker("03.2")
 def check_03_2(order_steps: Any) -> str | None:
+    r"""order_steps(keys) returning only the step keys (step3, Step 3, STEP_3, ...) sorted by their
+    number, leaving the list it is given unchanged
+
+    Hint: Use re.fullmatch(r'step[ _]?(\d+)', key, re.IGNORECASE) to pick the step keys and read
+    their number; then sort (number, key) pairs and keep the keys. Sorting the key strings
+    themselves puts 'step10' before 'step2'.
+    """
     twelve = [f"step{number}" for number in range(1, 13)]
     shuffled = twelve + ["result", "final_answer"]
     random.Random(3).shuffle(shuffled)
@@ -137,6 +189,9 @@ def check_03_2(order_steps: Any) -> str | None:
         (["Step 3", "Step 1", "result", "Step 2"], ["Step 1", "Step 2", "Step 3"]),
         (["STEP_2", "step_10", "steps", "step_1"], ["step_1", "STEP_2", "step_10"]),
         (["result", "answer", "steps"], []),
+        # a key must start with "step": one that only contains "step2" is not a step (a key
+        # like "step3_note" is left open: helpers.natural_step_order reads it as a titled step)
+        (["substep2", "step2", "first_step4", "step1", "my_step_3"], ["step1", "step2"]),
     ]
     for keys, expected in cases:
         given = list(keys)
@@ -162,17 +217,17 @@ def _reply(
 CLEAN = '{"steps": ["2 + 2 = 4", "Check: 4 - 2 = 2."], "result": "4"}'
 
 
-@checker(
-    "03.3",
-    looked_for="trusted_answer(reply) returning helpers.parse_reasoning(text) for a finished "
-    "reply, and raising a one-line ValueError for a reply cut off at max_tokens, stopped by "
-    "the content filter, refused, or unreadable",
-    hint="Take choice = reply.choices[0]. Look at choice.finish_reason ('length', "
-    "'content_filter') and choice.message.refusal BEFORE reading the text, and raise "
-    "ValueError('...') for each; then return helpers.parse_reasoning(choice.message.content "
-    "or '').",
-)
+@checker("03.3")
 def check_03_3(trusted_answer: Any) -> str | None:
+    """trusted_answer(reply) returning helpers.parse_reasoning(text) for a finished reply, and
+    raising a one-line ValueError for a reply cut off at max_tokens, stopped by the content
+    filter, refused, or unreadable
+
+    Hint: Take choice = reply.choices[0]. Look at choice.finish_reason ('length',
+    'content_filter') and choice.message.refusal BEFORE reading the text, and raise
+    ValueError('...') for each; then return helpers.parse_reasoning(choice.message.content or
+    '').
+    """
     readable = [
         ("a clean, finished reply", _reply(CLEAN), "4"),
         (
@@ -185,7 +240,7 @@ def check_03_3(trusted_answer: Any) -> str | None:
         ),
     ]
     for what, reply, result in readable:
-        got, error = _raised(lambda reply=reply: trusted_answer(reply))
+        got, error = _raised(partial(trusted_answer, reply))
         if error is not None:
             return f"For {what}, your function raised {_one_line(error)}."
         if getattr(got, "result", None) != result or not getattr(got, "steps", None):
@@ -206,9 +261,4 @@ def check_03_3(trusted_answer: Any) -> str | None:
         ),
         ("a reply with no JSON", _reply("2 + 2 is 4.")),
     ]
-    for what, reply in refused:
-        got, error = _raised(lambda reply=reply: trusted_answer(reply))
-        problem = _must_refuse(what, got, error)
-        if problem:
-            return problem
-    return None
+    return _first_wrong_refusal(trusted_answer, refused)

@@ -151,15 +151,15 @@ REVEALER_STEPS = [
 ]
 
 
-@checker(
-    "04.1",
-    looked_for="make_revealer(steps) returning a widget with 'Next step' and 'Previous' buttons "
-    "and an HTML widget that shows exactly the revealed steps, escaped, never going past the ends",
-    hint="Keep the number of shown steps in an IntProgress (its value is the state). Next adds 1 "
-    "up to progress.max, Previous takes 1 away down to 0, and one observe function redraws the "
-    "HTML from that value, with html.escape on every step.",
-)
+@checker("04.1")
 def check_04_1(make_revealer: Any) -> str | None:
+    """make_revealer(steps) returning a widget with 'Next step' and 'Previous' buttons and an HTML
+    widget that shows exactly the revealed steps, escaped, never going past the ends
+
+    Hint: Keep the number of shown steps in an IntProgress (its value is the state). Next adds 1
+    up to progress.max, Previous takes 1 away down to 0, and one observe function redraws the
+    HTML from that value, with html.escape on every step.
+    """
     revealer = make_revealer(list(REVEALER_STEPS))
     problem = _not_a_widget(revealer, "make_revealer")
     if problem:
@@ -217,14 +217,14 @@ ESCAPE_CASES = [
 ]
 
 
-@checker(
-    "04.2",
-    looked_for="render_step(text) returning HTML that shows the text exactly as written (markup "
-    "as text, nothing obeyed) and keeps its line breaks",
-    hint="html.escape(text) makes the markup harmless. For the line breaks, either replace each "
-    "'\\n' in the escaped text with '<br>', or wrap it in <div style=\"white-space: pre-wrap\">.",
-)
+@checker("04.2")
 def check_04_2(render_step: Any) -> str | None:
+    r"""render_step(text) returning HTML that shows the text exactly as written (markup as text,
+    nothing obeyed) and keeps its line breaks
+
+    Hint: html.escape(text) makes the markup harmless. For the line breaks, either replace each
+    '\n' in the escaped text with '<br>', or wrap it in <div style="white-space: pre-wrap">.
+    """
     for text in ESCAPE_CASES:
         markup = render_step(text)
         if not isinstance(markup, str):
@@ -253,16 +253,16 @@ CARD_STEP = "Line them up as 9.90 and 9.11: 90 > 11 hundredths, so 9.9 is bigger
 CARD_GUESS = "I think <i>9.11</i> wins & is bigger."
 
 
-@checker(
-    "04.3",
-    looked_for="make_guess_card(step) returning a widget with a Textarea, a 'Reveal' button and "
-    "an HTML widget; the step is in no widget value before Reveal, and after it the HTML shows "
-    "the guess and the step, both escaped",
-    hint="Leave the HTML empty at first: keep the step in a Python variable, not in a widget. In "
-    "the Reveal button's on_click function, build the HTML from html.escape(guess_box.value) and "
-    "html.escape(step).",
-)
+@checker("04.3")
 def check_04_3(make_guess_card: Any) -> str | None:
+    """make_guess_card(step) returning a widget with a Textarea, a 'Reveal' button and an HTML
+    widget; the step is in no widget value before Reveal, and after it the HTML shows the guess
+    and the step, both escaped
+
+    Hint: Leave the HTML empty at first: keep the step in a Python variable, not in a widget. In
+    the Reveal button's on_click function, build the HTML from html.escape(guess_box.value) and
+    html.escape(step).
+    """
     card = make_guess_card(CARD_STEP)
     problem = _not_a_widget(card, "make_guess_card")
     if problem:

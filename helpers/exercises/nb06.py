@@ -7,7 +7,7 @@ import inspect
 import json
 from typing import Any
 
-from helpers.exercises.core import checker
+from helpers.exercises.core import as_tuple, checker
 from helpers.tools.registry import call_tool, tool_schema
 
 _PARSE_CASES: list[tuple[str, tuple[str, str] | None]] = [
@@ -31,44 +31,57 @@ _PARSE_CASES: list[tuple[str, tuple[str, str] | None]] = [
         "Action Input: 1 + 1",
         ("search_notes", "Everest height"),
     ),
+    # The Action Input comes only after an invented Observation: cut there, and no complete
+    # Action is left (helpers.parse_react refuses this reply too).
+    (
+        "Thought: look it up\nAction: search_notes\nObservation: 330 m\nAction Input: Eiffel",
+        None,
+    ),
     ("Thought: The observations settle it.\nFinal Answer: about 27 towers", None),
 ]
 
 
-@checker(
-    "06.1",
-    looked_for="parse_action(text) returning (tool name, tool input), both stripped, with "
-    "labels in any letter case, a self-written Observation and all after it ignored, and None "
-    "for a reply without an Action",
-    hint="Cut the text at the first line that starts with 'Observation:' (re.split with "
-    "re.IGNORECASE | re.MULTILINE), then search for ^Action:(.*)$ and ^Action Input:(.*)$. "
-    "Split on the first colon only: an input can hold colons of its own.",
-)
+@checker("06.1")
 def check_06_1(parse_action: Any) -> str | None:
+    """parse_action(text) returning (tool name, tool input), both stripped, with labels in any
+    letter case, a self-written Observation and all after it ignored, and None for a reply
+    without an Action
+
+    Hint: Cut the text at the first line that starts with 'Observation:' (re.split with
+    re.IGNORECASE | re.MULTILINE), then search for ^Action:(.*)$ and ^Action Input:(.*)$. Split
+    on the first colon only: an input can hold colons of its own.
+    """
     for text, expected in _PARSE_CASES:
         got = parse_action(text)
         if expected is None:
-            if got is not None:
-                return f"A reply with a Final Answer and no Action should give None, not {got!r}."
-            continue
-        if not isinstance(got, tuple) or len(got) != 2:
-            return f"Return a tuple (tool, tool_input); for\n   {text!r}\n   you returned {got!r}."
-        if got != expected:
+            if got is None:
+                continue
+            if "Observation:" in text:
+                return (
+                    f"For\n   {text!r}\n   you returned {got!r}; cut the reply at the model's "
+                    "own 'Observation:' first: nothing after it counts, so no complete Action "
+                    "is left."
+                )
+            return f"A reply with a Final Answer and no Action should give None, not {got!r}."
+        pair = as_tuple(got, 2)
+        if pair is None:
+            return f"Return a pair (tool, tool_input); for\n   {text!r}\n   you returned {got!r}."
+        if pair != expected:
             return f"For\n   {text!r}\n   expected {expected!r}, got {got!r}."
     return None
 
 
-@checker(
-    "06.2",
-    looked_for="a tool days_between(start: str, end: str) -> str with a docstring for the "
-    "model (a description and an Args: line per parameter) that returns the number of days "
-    "from start to end as text, and an 'Error: ...' string for a date it cannot read",
-    hint="Use datetime.date.fromisoformat for both dates and return str((end - start).days). "
-    "Catch ValueError and return 'Error: ...' explaining the YYYY-MM-DD format. The "
-    "docstring's first paragraph is the description; below it, 'Args:' and one indented "
-    "'name: what it is' line per parameter.",
-)
+@checker("06.2")
 def check_06_2(days_between: Any) -> str | None:
+    """a tool days_between(start: str, end: str) -> str with a docstring for the model (a
+    description and an Args: line per parameter) that returns the number of days from start to
+    end as text, and an 'Error: ...' string for a date it cannot read
+
+    Hint: Use datetime.date.fromisoformat for both dates and return str((end - start).days).
+    Catch ValueError and return 'Error: ...' explaining the YYYY-MM-DD format. The docstring's
+    first paragraph is the description; below it, 'Args:' and one indented 'name: what it is'
+    line per parameter.
+    """
     if not callable(days_between) or getattr(days_between, "__name__", "") != "days_between":
         return "Define a function named days_between."
     try:
@@ -131,16 +144,16 @@ def _call(call_id: str, name: str, arguments: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-@checker(
-    "06.3",
-    looked_for="tool_turn(content, tool_calls, results) returning the assistant message "
-    "(role, content, tool_calls) followed by one tool message per call, in order, each with "
-    "role 'tool', its call's tool_call_id and the result as content",
-    hint="Start the list with {'role': 'assistant', 'content': content, 'tool_calls': "
-    "tool_calls}. Then, for each call and its result (zip), add {'role': 'tool', "
-    "'tool_call_id': call['id'], 'content': result}.",
-)
+@checker("06.3")
 def check_06_3(tool_turn: Any) -> str | None:
+    """tool_turn(content, tool_calls, results) returning the assistant message (role, content,
+    tool_calls) followed by one tool message per call, in order, each with role 'tool', its
+    call's tool_call_id and the result as content
+
+    Hint: Start the list with {'role': 'assistant', 'content': content, 'tool_calls':
+    tool_calls}. Then, for each call and its result (zip), add {'role': 'tool', 'tool_call_id':
+    call['id'], 'content': result}.
+    """
     parallel = [
         _call("call_7a", "search_notes", {"query": "Eiffel Tower height"}),
         _call("call_7b", "search_notes", {"query": "Mount Everest height"}),

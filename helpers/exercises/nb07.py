@@ -6,7 +6,7 @@ import math
 from typing import Any
 
 from helpers.evaluation.stats import wilson_interval
-from helpers.exercises.core import checker
+from helpers.exercises.core import as_tuple, checker
 
 YES_NO_CASES = [
     ("yes", "Yes", True),
@@ -28,15 +28,15 @@ YES_NO_CASES = [
 ]
 
 
-@checker(
-    "07.1",
-    looked_for="check_yes_no(answer, result) accepting 'yes'/'no' in any case, with punctuation, "
-    "bold or a reason after it, and rejecting the other word, look-alike words (yesterday, none) "
-    "and replies that say both or neither",
-    hint="Lower-case the result and split it into words with re.findall(r'[a-z]+', ...). Keep "
-    "the words that are exactly 'yes' or 'no'; the result is right when that set is {answer}.",
-)
+@checker("07.1")
 def check_07_1(check_yes_no: Any) -> str | None:
+    """check_yes_no(answer, result) accepting 'yes'/'no' in any case, with punctuation, bold or a
+    reason after it, and rejecting the other word, look-alike words (yesterday, none) and
+    replies that say both or neither
+
+    Hint: Lower-case the result and split it into words with re.findall(r'[a-z]+', ...). Keep
+    the words that are exactly 'yes' or 'no'; the result is right when that set is {answer}.
+    """
     for answer, result, expected in YES_NO_CASES:
         got = check_yes_no(answer, result)
         if not isinstance(got, bool):
@@ -47,18 +47,19 @@ def check_07_1(check_yes_no: Any) -> str | None:
     return None
 
 
-@checker(
-    "07.2",
-    looked_for="wilson(k, n) returning the 95% Wilson interval (low, high) as fractions, matching "
-    "helpers.wilson_interval to 3 decimals, including 0 out of n and n out of n",
-    hint="p = k / n, z = 1.96. centre = (p + z*z/(2n)) / (1 + z*z/n); half = z / (1 + z*z/n) * "
-    "sqrt(p(1-p)/n + z*z/(4n*n)). Return (centre - half, centre + half), kept inside 0..1.",
-)
+@checker("07.2")
 def check_07_2(wilson: Any) -> str | None:
+    """wilson(k, n) returning the 95% Wilson interval (low, high) as fractions, matching
+    helpers.wilson_interval to 3 decimals, including 0 out of n and n out of n
+
+    Hint: p = k / n, z = 1.96. centre = (p + z*z/(2n)) / (1 + z*z/n); half = z / (1 + z*z/n) *
+    sqrt(p(1-p)/n + z*z/(4n*n)). Return (centre - half, centre + half), kept inside 0..1.
+    """
     for k, n in ((7, 10), (0, 10), (10, 10), (1, 3), (70, 100), (512, 1000)):
-        got = wilson(k, n)
-        if not isinstance(got, tuple) or len(got) != 2:
-            return f"wilson({k}, {n}) should return a tuple (low, high), got {got!r}."
+        returned = wilson(k, n)
+        got = as_tuple(returned, 2)
+        if got is None:
+            return f"wilson({k}, {n}) should return a pair (low, high), got {returned!r}."
         expected = wilson_interval(k, n)
         if not all(math.isclose(a, b, abs_tol=1e-3) for a, b in zip(got, expected)):
             low, high = expected
@@ -79,15 +80,15 @@ def _row(problem: str, strategy: str, sample: int = 0, kind: str | None = None) 
     }
 
 
-@checker(
-    "07.3",
-    looked_for="still_to_run(planned, results) returning, in planned order, the (problem_id, "
-    "strategy, sample) keys with no result yet, where a failed call ('call') counts as not done "
-    "and an unusable answer ('answer') counts as done",
-    hint="Build the set of done keys from the results, skipping rows whose error_kind is 'call'; "
-    "then keep the planned keys that are not in it, in their order.",
-)
+@checker("07.3")
 def check_07_3(still_to_run: Any) -> str | None:
+    """still_to_run(planned, results) returning, in planned order, the (problem_id, strategy,
+    sample) keys with no result yet, where a failed call ('call') counts as not done and an
+    unusable answer ('answer') counts as done
+
+    Hint: Build the set of done keys from the results, skipping rows whose error_kind is 'call';
+    then keep the planned keys that are not in it, in their order.
+    """
     planned = [(p, s, n) for p in ("p1", "p2", "p3") for s in ("direct", "cot") for n in (0, 1)]
     if list(still_to_run(planned, [])) != planned:
         return "With no results yet, everything planned is still to run, in the same order."

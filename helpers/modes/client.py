@@ -29,7 +29,12 @@ from helpers.modes.settings import (
     resolve_mode,
     stream_pace,
 )
-from helpers.modes.transports import RecordingTransport, ReplayTransport
+from helpers.modes.transports import (
+    AsyncRedactingHttpClient,
+    RecordingTransport,
+    RedactingHttpClient,
+    ReplayTransport,
+)
 
 # Placeholders sent where a key is required by the SDK but not by the server.
 OFFLINE_API_KEY = "offline-replay-no-key-needed"
@@ -105,11 +110,15 @@ def _client_options(mode: str, options: dict[str, Any], *, is_async: bool) -> di
         options.setdefault("http_client", http_class(transport=transport))
         return options
     options = _live_options(options)
-    if "http_client" not in options:  # every call gets a whole-call deadline (deadline.py)
+    if "http_client" not in options:  # a whole-call deadline for every call (deadline.py)
         url = str(options.get("base_url") or base_url())
         sender = deadline_transport(options.get("timeout"), is_async=is_async, url=url)
         options.setdefault("timeout", default_timeout())
-        options["http_client"] = http_class(transport=_recorded(mode, sender, is_async))
+        if mode == "live":  # error bodies lose any key the server echoes (transports.py)
+            redacting = AsyncRedactingHttpClient if is_async else RedactingHttpClient
+            options["http_client"] = redacting(transport=sender)
+        else:
+            options["http_client"] = http_class(transport=_recorded(mode, sender, is_async))
     return options
 
 

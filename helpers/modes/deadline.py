@@ -356,8 +356,7 @@ class _Guard:
         )
         if self.sdk and status >= 400 and checks.sdk_would_retry(rebuilt):
             if checks.deterministic_server_error(status, body) is not None:
-                rebuilt.headers["x-should-retry"] = "false"
-                rebuilt.headers[checks.NOT_RETRIED_HEADER] = "the request cannot succeed"
+                rebuilt.headers["x-should-retry"] = "false"  # asking again gives the same
             wait = checks.retry_wait_bound(rebuilt.headers, checks.retries_taken(request))
             if wait + RETRY_MARGIN >= call.remaining():
                 rebuilt.headers["x-should-retry"] = "false"  # its wait would pass the deadline

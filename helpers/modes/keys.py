@@ -54,7 +54,7 @@ def use_local_server(base_url: str = "http://localhost:11434/v1", model: str = "
 
 
 def forget_key() -> None:
-    """Remove the key (and a local server setting) from this session: back to offline."""
-    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL"):
+    """Remove the key (and a local server and its model) from this session: back to offline."""
+    for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "HOMEMADE_O1_MODEL"):
         os.environ.pop(name, None)
     print(f"Key and server forgotten for this session. Mode: {resolve_mode()}.")

@@ -20,7 +20,6 @@ question several times and expects different answers).
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import json
 import re
@@ -31,29 +30,44 @@ from typing import Any
 
 import openai
 
+from helpers.modes.error_display import ShortTraceback
+from helpers.modes.redaction import REDACTED as REDACTED  # re-exported: older imports
+from helpers.modes.redaction import SECRET_PATTERNS as SECRET_PATTERNS
+from helpers.modes.redaction import redact
+from helpers.modes.settings import ConfigurationError
+
 ORIGINS = ("hand-written", "recorded")
 # Fields that do not change what the model is asked, so they do not take part in matching.
 IGNORED_FIELDS = frozenset(
     {"model", "user", "metadata", "store", "service_tier", "prompt_cache_key", "safety_identifier"}
 )
-SECRET_PATTERNS = (
-    re.compile(r"sk-[A-Za-z0-9_\-]{16,}"),  # OpenAI-style keys
-    re.compile(r"\borg-[A-Za-z0-9]{12,}"),  # organisation ids
-    re.compile(r"\bproj_[A-Za-z0-9]{12,}"),  # project ids
-    re.compile(r"(?i)bearer\s+[A-Za-z0-9._\-]{8,}"),
-)
-REDACTED = "[redacted]"
+# A record tag names one sub-folder of the recordings folder, never a path.
+RECORD_TAG = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+# Two names for one thing: OpenAI's API wants `max_completion_tokens`, other servers read
+# `max_tokens` (helpers/token_limits.py), so an answer recorded from one server replays for
+# the same request sent to the other.
+SAME_FIELDS = {"max_completion_tokens": "max_tokens"}
 
 
-class RecordingNotFoundError(openai.OpenAIError):
+class RecordingNotFoundError(ShortTraceback, openai.OpenAIError):
     """Offline mode was asked something that has no recorded answer.
 
     It subclasses the SDK's own base error, so the client raises it unchanged
     (no retries, no wrapping) and `except openai.OpenAIError` still catches it.
+    In a notebook it shows as its message (what you asked, what was recorded, the
+    ways on), not as a traceback; `%tb` shows the traceback.
+
+    Attributes:
+        put_back: what to restore to get the recorded answer (e.g. "n=5"), or None.
     """
 
+    def __init__(self, message: str, put_back: str | None = None) -> None:
+        super().__init__(redact(message))
+        self.put_back = put_back
+        self.folder_problem: str | None = None  # the recordings folder is missing or empty
 
-class RecordingFormatError(ValueError):
+
+class RecordingFormatError(ShortTraceback, ValueError):
     """A recording file is not in the expected format; the message names the file."""
 
 
@@ -65,17 +79,21 @@ def endpoint_of(url_path: str) -> str:
     return path[marker + 3 :] if marker != -1 else path
 
 
-def normalise_body(body: Any) -> Any:
+def normalize_body(body: Any) -> Any:
     """The part of a request body that decides the answer (see IGNORED_FIELDS)."""
     if not isinstance(body, dict):
         return body
-    return {k: v for k, v in sorted(body.items()) if k not in IGNORED_FIELDS and v is not None}
+    return {
+        SAME_FIELDS.get(k, k): v
+        for k, v in sorted(body.items())
+        if k not in IGNORED_FIELDS and v is not None
+    }
 
 
 def request_key(method: str, endpoint: str, body: Any) -> str:
     """A stable fingerprint of a request, used to find its recording."""
     canonical = json.dumps(
-        [method.upper(), endpoint, normalise_body(body)],
+        [method.upper(), endpoint, normalize_body(body)],
         sort_keys=True,
         ensure_ascii=False,
         separators=(",", ":"),
@@ -109,17 +127,6 @@ def last_user_message(body: Any) -> str:
         if isinstance(message, dict) and message.get("role") == "user":
             return _content_text(message.get("content"))
     return ""
-
-
-# ---- secrets ----------------------------------------------------------------------
-def redact(text: str, secrets: list[str] | tuple[str, ...] = ()) -> str:
-    """Remove known secrets and anything shaped like a key from `text`."""
-    for secret in secrets:
-        if secret and len(secret) >= 8:
-            text = text.replace(secret, REDACTED)
-    for pattern in SECRET_PATTERNS:
-        text = pattern.sub(REDACTED, text)
-    return text
 
 
 # ---- one recording ----------------------------------------------------------------
@@ -168,12 +175,21 @@ class Recording:
         return self.path.name
 
 
-def load_recording(path: Path) -> Recording:
-    """Read and check one recording file."""
+def load_recording(path: Path, root: Path | None = None) -> Recording:
+    """Read and check one recording file; every error names the file (relative to `root`)."""
+    name = _file_label(path, root)
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
+    except UnicodeDecodeError as error:
+        raise RecordingFormatError(
+            f"{name}: not a UTF-8 text file (byte {error.start} cannot be read); a recording "
+            "is JSON text: fix the file, or move it out of the recordings folder."
+        ) from None
     except (OSError, json.JSONDecodeError) as error:
-        raise RecordingFormatError(f"{path.name}: not readable as JSON ({error})") from None
+        raise RecordingFormatError(
+            f"{name}: not readable as JSON ({error}); fix the file, or move it out of the "
+            "recordings folder."
+        ) from None
     problems = []
     if not isinstance(data, dict):
         problems.append("not a JSON object")
@@ -186,8 +202,17 @@ def load_recording(path: Path) -> Recording:
         if not isinstance(response, dict) or not ({"body", "stream"} & response.keys()):
             problems.append("response needs a body or a stream")
     if problems:
-        raise RecordingFormatError(f"{path.name}: " + "; ".join(problems))
+        raise RecordingFormatError(f"{name}: " + "; ".join(problems))
     return Recording(path=path, data=data)
+
+
+def _file_label(path: Path, root: Path | None) -> str:
+    if root is not None:
+        try:
+            return Path(path).relative_to(root).as_posix()
+        except ValueError:
+            pass
+    return Path(path).name
 
 
 def validate_recording(recording: Recording) -> list[str]:
@@ -270,6 +295,29 @@ def _model_and_usage(response: dict[str, Any]) -> tuple[str | None, Any]:
     return model, usage
 
 
+def recording_folder(root: Path, tag: str) -> Path:
+    """The sub-folder `tag` of the recordings folder `root`, refusing any tag that leaves it.
+
+    A tag is one folder name: letters, digits, `.`, `_` and `-`, starting with a letter
+    or a digit (so never `..`, an absolute path or a path with separators).
+
+    Raises:
+        ConfigurationError: the tag is not such a name.
+    """
+    if not RECORD_TAG.fullmatch(tag or ""):
+        raise ConfigurationError(
+            f"HOMEMADE_O1_RECORD_TAG must be one folder name (letters, digits, '.', '_' or "
+            f"'-', such as 'recorded' or 'my-run'), not {tag!r}: recordings always go inside "
+            "the recordings folder."
+        )
+    folder = Path(root) / tag
+    if Path(root).resolve() not in folder.resolve().parents:  # e.g. a symlink pointing out
+        raise ConfigurationError(
+            f"The record tag {tag!r} leads outside the recordings folder; choose another name."
+        )
+    return folder
+
+
 def write_recording(
     folder: Path, document: dict[str, Any], *, secrets: tuple[str, ...] = ()
 ) -> Path:
@@ -324,7 +372,7 @@ class RecordingLibrary:
         self.recordings: list[Recording] = []
         if self.root.is_dir():
             for path in sorted(self.root.rglob("*.json")):
-                self.add(load_recording(path))
+                self.add(load_recording(path, self.root))
 
     def add(self, recording: Recording) -> None:
         self.recordings.append(recording)
@@ -347,93 +395,15 @@ class RecordingLibrary:
         """
         candidates = self.by_key.get(request_key(method, endpoint, body))
         if not candidates:
-            raise RecordingNotFoundError(self.explain_miss(method, endpoint, body))
+            raise self.miss(method, endpoint, body)
         return candidates[call_number % len(candidates)]
 
-    def nearest(self, endpoint: str, body: Any, k: int = 3) -> list[tuple[float, Recording]]:
-        """The k recordings whose prompts look most like this request's prompt."""
-        wanted = prompt_text(body)
-        scored = []
-        for recording in self.recordings:
-            if recording.request["endpoint"] != endpoint:
-                continue
-            matcher = difflib.SequenceMatcher(None, wanted, prompt_text(recording.request["body"]))
-            if matcher.real_quick_ratio() < 0.2:
-                continue
-            differences = len(describe_differences(body, recording.request["body"], limit=99))
-            scored.append((round(matcher.ratio(), 3), differences, recording))
-        scored.sort(key=lambda item: (-item[0], item[1], item[2].path.name))
-        unique, seen = [], set()
-        for score, _, recording in scored:
-            if recording.key not in seen:
-                seen.add(recording.key)
-                unique.append((score, recording))
-        return unique[:k]
+    def miss(self, method: str, endpoint: str, body: Any) -> RecordingNotFoundError:
+        """The error for a request with no recording; its message says what to do."""
+        from helpers.modes.misses import explain_miss  # it reads this module's recordings
+
+        return explain_miss(self, method, endpoint, body)
 
     def explain_miss(self, method: str, endpoint: str, body: Any) -> str:
-        """The message of a miss: what was asked, what is near, what to do."""
-        lines = [f"Offline mode has no recorded answer for this {method.upper()} /{endpoint}."]
-        asked = last_user_message(body)
-        if asked:
-            lines.append(f"  You asked: {_short(asked)}")
-        near = self.nearest(endpoint, body)
-        if near:
-            lines.append("  Nearest recorded prompts:")
-            for score, recording in near:
-                recorded = last_user_message(recording.request["body"])
-                lines.append(
-                    f"    {score:.0%} alike: {_short(recorded)}  ({recording.label(self.root)})"
-                )
-            differences = describe_differences(body, near[0][1].request["body"])
-            if differences:
-                lines.append("  Compared with the nearest one, your request differs in: ")
-                lines[-1] += "; ".join(differences)
-        else:
-            lines.append("  Nothing recorded looks like it.")
-        lines.append(
-            "To get a real answer, go live: set OPENAI_API_KEY (or OPENAI_BASE_URL for a local "
-            "server such as Ollama) and restart the kernel; offline mode only replays what was "
-            "recorded."
-        )
-        return "\n".join(lines)
-
-
-def describe_differences(sent: Any, recorded: Any, limit: int = 4) -> list[str]:
-    """Short phrases naming the request fields that differ, e.g. "temperature (0.7 vs 0.2)"."""
-    if not isinstance(sent, dict) or not isinstance(recorded, dict):
-        return []
-    a, b = normalise_body(sent), normalise_body(recorded)
-    differences = []
-    for field in sorted(set(a) | set(b)):
-        if a.get(field) == b.get(field):
-            continue
-        if field == "messages":
-            differences.append(_message_difference(a.get(field) or [], b.get(field) or []))
-        elif field not in a:
-            differences.append(f"{field} (recorded with {_clip(json.dumps(b[field]))})")
-        elif field not in b:
-            differences.append(f"{field} (not in the recording)")
-        else:
-            sent_value, recorded_value = json.dumps(a[field]), json.dumps(b[field])
-            differences.append(f"{field} ({_clip(sent_value)} vs recorded {_clip(recorded_value)})")
-    return differences[:limit]
-
-
-def _message_difference(sent: list[Any], recorded: list[Any]) -> str:
-    if len(sent) != len(recorded):
-        return f"messages ({len(sent)} messages vs {len(recorded)} recorded)"
-    for number, (x, y) in enumerate(zip(sent, recorded), start=1):
-        if x != y:
-            role = x.get("role", "?") if isinstance(x, dict) else "?"
-            return f"messages (message {number}, the {role} message, is not the same)"
-    return "messages"
-
-
-def _clip(text: str, width: int = 30) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1] + "…"
-
-
-def _short(text: str, width: int = 70) -> str:
-    text = " ".join(str(text).split())
-    return json.dumps(text if len(text) <= width else text[: width - 1] + "…", ensure_ascii=False)
+        """The message of a miss: what was asked, what was recorded, the ways on."""
+        return str(self.miss(method, endpoint, body))

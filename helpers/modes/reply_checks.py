@@ -26,8 +26,9 @@ from typing import Any
 import httpx2
 import openai
 
+from helpers.modes.redaction import header_secrets
+
 REDACTED = b"[redacted]"
-NOT_RETRIED_HEADER = "x-homemade-o1-not-retried"  # set on a 5xx that no retry can fix
 UNREADABLE_TYPE = "unreadable_reply"  # the error type of the 502 made for a non-JSON body
 BAD_BODY_STATUS = 502  # "bad gateway": the client got a reply it cannot use
 
@@ -119,13 +120,6 @@ def own_advice(error: BaseException) -> str | None:
         return error.advice
     if not isinstance(error, openai.APIStatusError):
         return None
-    if error.response.headers.get(NOT_RETRIED_HEADER):
-        said = " ".join(json_error_message(error.body).split())[:160] or error.message[:160]
-        return (
-            f"The server says this request cannot succeed ({error.status_code}: {said}), so it "
-            "was not retried: change the request (shorter or fewer messages, a lower "
-            "max_tokens, other options) or the server's settings (e.g. a larger context)."
-        )
     inner = error.body.get("error", error.body) if isinstance(error.body, dict) else None
     if isinstance(inner, dict) and inner.get("type") == UNREADABLE_TYPE:
         return str(inner.get("message") or "")
@@ -134,15 +128,8 @@ def own_advice(error: BaseException) -> str | None:
 
 # ---- secrets -----------------------------------------------------------------------
 def request_secrets(request: httpx2.Request) -> tuple[bytes, ...]:
-    """The key(s) a request carries: the Authorization bearer token and an `api-key` header."""
-    found = []
-    for name in ("authorization", "api-key", "x-api-key"):
-        value = request.headers.get(name, "").strip()
-        if name == "authorization" and " " in value:
-            value = value.split(" ", 1)[1].strip()
-        if len(value) >= 8:
-            found.append(value.encode())
-    return tuple(found)
+    """The key(s) a request carries (its Authorization, api-key ... headers), as bytes."""
+    return tuple(secret.encode() for secret in header_secrets(request.headers.items()))
 
 
 def scrub(data: bytes, secrets: tuple[bytes, ...]) -> bytes:
@@ -343,9 +330,3 @@ def headers_without_length(headers: httpx2.Headers, **changes: str) -> dict[str,
     }
     kept.update(changes)
     return kept
-
-
-def json_error_message(body: Any) -> str:
-    """The `error.message` of a decoded error body ('' when there is none)."""
-    inner = body.get("error", body) if isinstance(body, dict) else None
-    return str(inner.get("message") or "") if isinstance(inner, dict) else ""

@@ -18,6 +18,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from helpers.modes.error_display import ShortTraceback
+
 MODES = ("live", "offline", "record")
 DEFAULT_MODEL = "gpt-4o-mini"
 DEFAULT_PACE = 60.0  # chunks per second, roughly what gpt-4o-mini streams at
@@ -25,8 +27,11 @@ OPENAI_BASE_URL = "https://api.openai.com/v1"
 PACKAGE_RECORDINGS = Path(__file__).resolve().parent.parent / "data" / "recordings"
 
 
-class ConfigurationError(RuntimeError):
-    """A setting is missing or wrong; the message says which and how to fix it."""
+class ConfigurationError(ShortTraceback, RuntimeError):
+    """A setting is missing or wrong; the message says which and how to fix it.
+
+    In a notebook it shows as its message, not a traceback (`%tb` shows that).
+    """
 
 
 def resolve_mode(mode: str | None = None) -> str:

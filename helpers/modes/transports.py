@@ -18,6 +18,7 @@ from typing import Any
 
 import anyio
 import httpx2
+import openai
 
 from helpers.modes.recording_files import (
     Recording,
@@ -25,12 +26,62 @@ from helpers.modes.recording_files import (
     RecordingNotFoundError,
     build_recording,
     endpoint_of,
+    recording_folder,
     request_key,
     write_draft,
     write_recording,
 )
+from helpers.modes.redaction import header_secrets, redact
 
 REPLAY_HEADER = "x-homemade-o1-origin"
+
+
+# ---- error bodies without keys ------------------------------------------------------------
+def _redacted_error(request: httpx2.Request, response: httpx2.Response) -> httpx2.Response:
+    """An error response (already read) with every secret removed from its body.
+
+    Some servers and proxies echo the request, `Authorization` header included, in
+    their error bodies; the SDK copies the body into its exception message, so the
+    key would end up on the screen.
+    """
+    text = response.content.decode("utf-8", "replace")
+    clean = redact(text, header_secrets(request.headers.items()))
+    if clean == text:
+        return response
+    headers = {
+        k: v
+        for k, v in response.headers.items()
+        if k.lower() not in ("content-length", "content-encoding", "transfer-encoding")
+    }
+    return httpx2.Response(
+        response.status_code,
+        headers=headers,
+        content=clean.encode("utf-8"),
+        request=request,
+        extensions=response.extensions,
+    )
+
+
+class RedactingHttpClient(openai.DefaultHttpxClient):
+    """The SDK's default HTTP client, except that error bodies lose any key (live mode)."""
+
+    def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        response = super().send(request, **kwargs)
+        if response.status_code < 400:
+            return response
+        response.read()
+        return _redacted_error(request, response)
+
+
+class AsyncRedactingHttpClient(openai.DefaultAsyncHttpxClient):
+    """The async twin of `RedactingHttpClient`."""
+
+    async def send(self, request: httpx2.Request, **kwargs: Any) -> httpx2.Response:
+        response = await super().send(request, **kwargs)
+        if response.status_code < 400:
+            return response
+        await response.aread()
+        return _redacted_error(request, response)
 
 
 class CallCounter:
@@ -267,6 +318,7 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     ) -> None:
         self.folder = Path(folder)
         self.tag = tag
+        self.target = recording_folder(self.folder, tag)  # refuses a tag that leaves the folder
         self.sync_transport = sync_transport
         self.async_transport = async_transport
         self.existing = RecordingLibrary(self.folder)
@@ -287,11 +339,16 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         transport = self.async_transport or httpx2.AsyncHTTPTransport()
         self.async_transport = transport
         response = await transport.handle_async_request(request)
-        if "text/event-stream" not in response.headers.get("content-type", ""):
+        if response.status_code >= 400 or "text/event-stream" not in response.headers.get(
+            "content-type", ""
+        ):
             await response.aread()
         return self._wrap(request, response)
 
     def _wrap(self, request: httpx2.Request, response: httpx2.Response) -> httpx2.Response:
+        if response.status_code >= 400:
+            response.read()  # a no-op when the async path already read it
+            return _redacted_error(request, response)
         if not 200 <= response.status_code < 300:
             return response
         headers = {
@@ -330,7 +387,7 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def _save(self, request: httpx2.Request, response: dict[str, Any]) -> None:
         method, endpoint, body = _describe_request(request)
         key = request_key(method, endpoint, body)
-        repeat = CALLS.next(self.folder / self.tag, key)
+        repeat = CALLS.next(self.target, key)
         with self._lock:
             for old in self.existing.by_key.get(key, []):
                 if old.repeat == repeat and old.path.exists():
@@ -343,13 +400,8 @@ class RecordingTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 origin="recorded",
                 repeat=repeat,
             )
-            secrets = tuple(
-                value.split(" ", 1)[-1]
-                for name, value in request.headers.items()
-                if name.lower()
-                in ("authorization", "api-key", "openai-organization", "openai-project")
-            )
-            self.written.append(write_recording(self.folder / self.tag, document, secrets=secrets))
+            secrets = header_secrets(request.headers.items())
+            self.written.append(write_recording(self.target, document, secrets=secrets))
 
     def close(self) -> None:
         if self.sync_transport is not None:

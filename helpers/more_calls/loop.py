@@ -12,7 +12,8 @@ number of steps (notebook 05 measures it).
 
 The loop never invents an answer: when it stops without a `final_answer` (a step
 cap, an unreadable or cut-off step, a repeated step) it returns a Reasoning with
-`complete=False`, an empty result and a warning saying why.
+`complete=False`, an empty result and a warning saying why. Each call may write
+`LOOP_STEP_TOKENS` tokens (one step needs few), unless you pass `max_tokens=`.
 """
 
 from __future__ import annotations
@@ -23,13 +24,14 @@ from typing import Any
 
 import openai
 
-from helpers.errors import add_advice
 from helpers.modes.client import get_client
 from helpers.modes.settings import default_model
 from helpers.parsing.repair import load_json
 from helpers.parsing.text import strip_code_fence, strip_think_block
 from helpers.prompts import JSON_MODE
 from helpers.reasoning import Reasoning, Usage
+from helpers.thinking import call_failed
+from helpers.token_limits import LOOP_STEP_TOKENS, with_token_limit
 
 LOOP_SYSTEM_PROMPT = """\
 You work through a problem one step per reply, and you decide when you are done.
@@ -190,14 +192,20 @@ def step_loop(
         response_format: JSON mode by default; None for servers without it.
         viewer: a `StepViewer` that shows each step as its call returns.
         on_step: called as `on_step(number, title, content)` after each step.
-        **options: passed to every `chat.completions.create` call.
+        **options: passed to every `chat.completions.create` call. Each reply may write
+            `LOOP_STEP_TOKENS` tokens; `max_tokens=` changes that (None: no limit).
 
     Returns:
         A Reasoning whose `calls` lists the usage of every call in order. When the
         loop stops without an answer it is `complete=False` with a warning.
+
+    Raises:
+        openai.OpenAIError: a call failed (a line of advice is attached); a viewer shows
+            the steps so far and why it stopped.
     """
     client = client or get_client()
     model = model or default_model()
+    options = with_token_limit(options, client, model, LOOP_STEP_TOKENS)
     if response_format is not None:
         options["response_format"] = response_format
     state = LoopState(question, system_prompt, max_steps)
@@ -211,8 +219,7 @@ def step_loop(
         try:
             reply = client.chat.completions.create(model=model, messages=state.request(), **options)
         except openai.OpenAIError as error:
-            add_advice(error)
-            raise
+            raise call_failed(viewer, error) from None
         served_by = reply.model or served_by
         finish_reason = reply.choices[0].finish_reason
         if reply.usage is not None:

@@ -29,6 +29,7 @@ from helpers.parsing.repair import load_json
 from helpers.parsing.text import strip_code_fence, strip_think_block
 from helpers.prompts import JSON_MODE
 from helpers.reasoning import Reasoning, Usage
+from helpers.token_limits import REVIEW_TOKENS, sent_limit, with_token_limit
 from helpers.widgets.step_viewer import StepMark
 
 REVIEW_SYSTEM_PROMPT = """\
@@ -44,7 +45,6 @@ Judge only the steps you are shown; do not solve the problem again in your reply
 
 _STEP_NUMBER = re.compile(r"-?\d+")
 _NONE_WORDS = {"", "none", "null", "no", "false", "n/a", "-"}
-VERDICTS = ("right", "wrong", "unsure")
 
 
 class ReviewError(ValueError):
@@ -216,7 +216,8 @@ def self_check(
             model from the one that answered is a fair choice too.
         system_prompt: the reviewer's rules (default `REVIEW_SYSTEM_PROMPT`).
         response_format: JSON mode by default; None for servers without it.
-        **options: passed to `chat.completions.create` (e.g. `temperature=0`).
+        **options: passed to `chat.completions.create` (e.g. `temperature=0`). The
+            verdict may write `REVIEW_TOKENS` tokens; `max_tokens=` changes that.
 
     Raises:
         ValueError: the reasoning has no steps to review.
@@ -227,6 +228,7 @@ def self_check(
         raise ValueError("there are no steps to review")
     client = client or get_client()
     model = model or default_model()
+    options = with_token_limit(options, client, model, REVIEW_TOKENS)
     if response_format is not None:
         options["response_format"] = response_format
     try:
@@ -241,7 +243,10 @@ def self_check(
     if choice.message.refusal:
         raise ReviewError(f"the model refused ({choice.message.refusal})", text)
     if choice.finish_reason == "length":
-        raise ReviewError("it was cut off by max_tokens; allow more tokens", text)
+        limit = sent_limit(options)
+        if limit is None:
+            raise ReviewError("it filled the server's context window (no max_tokens was set)", text)
+        raise ReviewError(f"it was cut off at max_tokens={limit}; allow more tokens", text)
     review = read_review(text, len(reasoning.steps))
     review.usage = Usage.from_api(reply.usage)
     review.model = reply.model or model

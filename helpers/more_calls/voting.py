@@ -9,10 +9,12 @@ answer) and take the most common one::
     vote.answer, vote.describe()     # ('9', '4 of 5 samples agree on 9')
 
 Samples come from a single request with `n=samples` when the server supports it
-(the prompt is then sent, and paid for, once). A server that rejects `n` (a 400)
-or ignores it (llama.cpp returns one answer) gets separate calls instead, and
-`vote.how` says which path was taken. Samples that cannot be read are skipped
-and counted, never guessed.
+(the prompt is then sent, and paid for, once). A server that refuses `n` (a 400:
+llama.cpp allows at most one answer per slot) or ignores it (returns fewer answers)
+gets separate calls instead; `vote.fell_back` says so and `vote.how` says why.
+Samples that cannot be read are skipped and counted, never guessed, and so is a
+result that is not an answer (see `normalize_result`). Each sample may write
+`THINK_TOKENS` tokens unless you pass `max_tokens=`.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from typing import Any
 
 import openai
 
-from helpers.errors import add_advice
+from helpers.errors import add_advice, server_message
 from helpers.evaluation.problems.numbers import clean_text, normalize_number
 from helpers.modes.client import get_client
 from helpers.modes.settings import default_model
@@ -33,12 +35,36 @@ from helpers.parsing.errors import ReasoningParseError
 from helpers.parsing.parse import parse_reasoning
 from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
 from helpers.reasoning import Reasoning, Usage
+from helpers.token_limits import THINK_TOKENS, sent_limit, with_token_limit
 
 # Digits joined by ":" or "/" are times, ratios or dates ("12:15", "1/2"), not one number.
 _NOT_ONE_NUMBER = re.compile(r"\d\s*[:/]\s*\d|\d{4}-\d{2}-\d{2}")
 # Punctuation is dropped, except a . : / - between two digits ("2.5", "12:15", "1/2").
 _PUNCTUATION = re.compile(r"(?![.:/\-](?<=\d.)(?=\d))[^\w\s]")
 _LEADING_ARTICLE = re.compile(r"^(?:the|a|an)\s+")
+
+MAX_ANSWER_CHARS = 100
+"""The longest `result` that counts as an answer. The step prompt asks for the final answer
+"as briefly as possible"; a longer result is a model that did not answer (a weak model's
+ramble, an explanation instead of an answer), and a number picked out of it would be a
+guess. Such a result does not vote."""
+
+
+def not_an_answer(result: object) -> str | None:
+    """Why `result` does not count as an answer, or None when it does.
+
+    An answer is a result of 1 to `MAX_ANSWER_CHARS` characters (spaces collapsed)
+    with at least one letter or digit in it.
+    """
+    text = " ".join(("" if result is None else str(result)).split())
+    if not any(character.isalnum() for character in text):
+        return "the result is empty"
+    if len(text) > MAX_ANSWER_CHARS:
+        return (
+            f"the result is {len(text)} characters long, not a short answer "
+            f"(at most {MAX_ANSWER_CHARS} count)"
+        )
+    return None
 
 
 def normalize_result(result: object) -> str:
@@ -49,8 +75,13 @@ def normalize_result(result: object) -> str:
     `helpers.evaluation.problems.numbers.normalize_number`). Anything else is folded: lower
     case, markdown and punctuation removed (except inside numbers such as "12:15"),
     spaces collapsed and a leading "the", "a" or "an" dropped ("The Eiffel Tower."
-    gives "eiffel tower"). An empty or missing result gives "".
+    gives "eiffel tower"). A result that is not an answer (`not_an_answer`: empty,
+    or longer than `MAX_ANSWER_CHARS` characters) gives "", so it never votes.
     """
+    if isinstance(result, (int, float)) and not isinstance(result, bool):
+        result = str(result)
+    if not_an_answer(result):
+        return ""
     text = clean_text(result, join_thousands=False)
     if not _NOT_ONE_NUMBER.search(text):
         number = normalize_number(result)
@@ -119,6 +150,10 @@ class Vote:
         how: how they were gathered, e.g. "one call with n=5".
         calls: the usage of each call made.
         model: the model that answered, as the server reported it.
+        fell_back: True when `n` was asked for but some or all samples came from
+            separate calls (the server refused or ignored `n`; `how` says which).
+        usage_note: set when the server's token counts are known to be short (it
+            counted the output of one answer of an `n` call, as llama.cpp does).
     """
 
     question: str
@@ -130,6 +165,8 @@ class Vote:
     how: str
     calls: list[Usage] = field(default_factory=list)
     model: str | None = None
+    fell_back: bool = False
+    usage_note: str | None = None
 
     @property
     def readable(self) -> int:
@@ -159,7 +196,8 @@ class Vote:
 
     @property
     def usage(self) -> Usage | None:
-        """Token counts of all calls together."""
+        """Token counts of all calls together, as the server reported them (see
+        `usage_note` for a server that counts one answer of an `n` call only)."""
         return sum(self.calls) if self.calls else None
 
     def describe(self) -> str:
@@ -185,6 +223,8 @@ class Vote:
         counts = ", ".join(f"{key}: {count}" for key, count in self.tally.most_common())
         lines.append(f"votes: {counts or 'none'}")
         lines.append(self.describe())
+        if self.usage_note:
+            lines.append(f"note: {self.usage_note}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -200,8 +240,14 @@ def read_sample(
     refusal: str | None = None,
     normalize: Callable[[object], str] = normalize_result,
 ) -> Sample:
-    """Read one sampled reply; a reply that is cut off, refused or unreadable is marked so."""
+    """Read one sampled reply; a reply that is cut off, refused or unreadable is marked so.
+
+    `finish_reason` "server_error" marks a sample whose call the server failed (5xx),
+    with the server's message as `text` (see `sample_replies`).
+    """
     text = text or ""
+    if finish_reason == SERVER_ERROR:
+        return Sample("", problem=f"the server failed on this sample: {text}")
     if refusal:
         return Sample(text, problem=f"the model refused: {' '.join(refusal.split())}")
     if finish_reason == "length":
@@ -210,10 +256,62 @@ def read_sample(
         reasoning = parse_reasoning(text)
     except ReasoningParseError as error:
         return Sample(text, problem=str(error))
-    key = normalize(reasoning.result)
+    problem = not_an_answer(reasoning.result)
+    key = "" if problem else normalize(reasoning.result)
     if not key:
-        return Sample(text, problem="the result is empty")
+        return Sample(text, problem=problem or "the result is empty")
     return Sample(text, reasoning=reasoning, key=key)
+
+
+Reply = tuple[str | None, str | None, str | None]
+"""One sampled reply: (text, finish_reason, refusal)."""
+
+SERVER_ERROR = "server_error"
+"""The finish reason `sample_replies` gives a sample whose call failed with a 5xx."""
+
+
+@dataclass
+class Sampled:
+    """What `sample_replies` gathered, and how.
+
+    Attributes:
+        replies: (text, finish_reason, refusal) of each sample, in order.
+        calls: the usage of each call made.
+        how: how the samples were gathered, in words.
+        served_by: the model that answered, as the server reported it.
+        fell_back: True when `n` was asked for but separate calls had to make up samples.
+        usage_note: set when a server's token count of an `n` call is known to be short.
+    """
+
+    replies: list[Reply] = field(default_factory=list)
+    calls: list[Usage] = field(default_factory=list)
+    how: str = ""
+    served_by: str | None = None
+    fell_back: bool = False
+    usage_note: str | None = None
+
+
+def short_usage_note(
+    usage: Usage | None, replies: Sequence[Reply], limit: int | None
+) -> str | None:
+    """A note when an `n` call's usage cannot cover all its answers, else None.
+
+    Each answer cut off at the limit wrote exactly `limit` tokens, and any other answer
+    with text wrote at least one; a server reporting fewer output tokens than that
+    counted only some of the answers (llama.cpp counts one).
+    """
+    if usage is None or len(replies) < 2:
+        return None
+    at_least = sum(
+        limit if reason == "length" and limit else 1 if text else 0 for text, reason, _ in replies
+    )
+    if usage.completion_tokens >= at_least:
+        return None
+    return (
+        f"the server reported {usage.completion_tokens} output tokens for {len(replies)} "
+        f"answers that wrote at least {at_least}: it counted one answer, not all, so usage "
+        "here is too low"
+    )
 
 
 def sample_replies(
@@ -224,53 +322,81 @@ def sample_replies(
     samples: int,
     use_n: bool = True,
     **options: Any,
-) -> tuple[list[tuple[str | None, str | None, str | None]], list[Usage], str, str | None]:
+) -> Sampled:
     """Ask the same messages for `samples` answers.
 
-    Returns (replies, calls, how, served_by), where each reply is
-    (text, finish_reason, refusal). With `use_n`, one request asks for all of them;
-    if the server rejects `n` (400) or returns fewer answers than asked, the rest
-    come from separate calls.
-    """
-    replies: list[tuple[str | None, str | None, str | None]] = []
-    calls: list[Usage] = []
-    served_by: str | None = None
+    With `use_n`, one request asks for all of them; if the server refuses `n` (a 400,
+    e.g. llama.cpp when `n` is above its slot count), fails on it (a 5xx) or returns
+    fewer answers than asked, the rest come from separate calls and `fell_back` is set.
 
-    def ask(**extra: Any) -> None:
-        nonlocal served_by
+    A separate call that the server fails (a 5xx, e.g. llama.cpp when the model's text
+    breaks its output parser) costs that one sample, marked with the server's message
+    (finish reason `SERVER_ERROR`); the vote goes on. Only when every sample fails is
+    the error raised.
+    """
+    gathered = Sampled()
+    last_failure: openai.APIStatusError | None = None
+
+    def ask(**extra: Any) -> list[Reply]:
+        nonlocal last_failure
         try:
             response = client.chat.completions.create(
                 model=model, messages=list(messages), **options, **extra
             )
+        except openai.APIStatusError as error:
+            if error.status_code < 500 or extra.get("n"):
+                raise add_advice(error) from None
+            last_failure = error
+            failed: Reply = (f"({error.status_code}) {server_message(error)}", SERVER_ERROR, None)
+            gathered.replies.append(failed)
+            return [failed]
         except openai.OpenAIError as error:
-            add_advice(error)
-            raise
-        served_by = response.model or served_by
-        if response.usage is not None:
-            calls.append(Usage.from_api(response.usage))
-        for choice in response.choices:
-            message = choice.message
-            replies.append((message.content, choice.finish_reason, message.refusal))
+            raise add_advice(error) from None
+        gathered.served_by = response.model or gathered.served_by
+        usage = Usage.from_api(response.usage) if response.usage is not None else None
+        if usage is not None:
+            gathered.calls.append(usage)
+        replies: list[Reply] = [
+            (choice.message.content, choice.finish_reason, choice.message.refusal)
+            for choice in response.choices
+        ]
+        gathered.replies += replies
+        if extra.get("n"):
+            gathered.usage_note = short_usage_note(usage, replies, sent_limit(options))
+        return replies
 
-    how = f"{samples} separate calls"
+    gathered.how = f"{samples} separate calls"
     if use_n and samples > 1:
         try:
             ask(n=samples)
-        except openai.BadRequestError:
-            how = f"{samples} separate calls (the server rejected n={samples})"
-        else:
-            if len(replies) >= samples:
-                return replies[:samples], calls, f"one call with n={samples}", served_by
-            how = (
-                f"one call with n={samples} that returned {len(replies)}, "
-                f"then {samples - len(replies)} separate calls"
+        except openai.BadRequestError as refused:
+            gathered.fell_back = True
+            said = server_message(refused, limit=100)
+            gathered.how = f"{samples} separate calls (the server refused n={samples}: {said})"
+        except openai.InternalServerError as failed:
+            gathered.fell_back = True
+            said = server_message(failed, limit=100)
+            gathered.how = (
+                f"{samples} separate calls (the server failed on n={samples} "
+                f"({failed.status_code}): {said})"
             )
-    while len(replies) < samples:
-        before = len(replies)
-        ask()
-        if len(replies) == before:
+        else:
+            got = len(gathered.replies)
+            if got >= samples:
+                gathered.how = f"one call with n={samples}"
+            else:
+                gathered.fell_back = True
+                gathered.how = (
+                    f"one call with n={samples} that returned {got}, "
+                    f"then {samples - got} separate calls"
+                )
+    while len(gathered.replies) < samples:
+        if not ask():
             raise RuntimeError("the server returned a reply with no choices; try again later")
-    return replies[:samples], calls, how, served_by
+    gathered.replies = gathered.replies[:samples]
+    if last_failure is not None and all(r[1] == SERVER_ERROR for r in gathered.replies):
+        raise add_advice(last_failure)
+    return gathered
 
 
 def self_consistency(
@@ -300,18 +426,21 @@ def self_consistency(
         response_format: JSON mode by default; None for servers without it.
         normalize: turns a result into the form that is compared
             (default `normalize_result`).
-        **options: passed to every `chat.completions.create` call.
+        **options: passed to every `chat.completions.create` call. Each sample may write
+            `THINK_TOKENS` tokens; `max_tokens=` changes that (None: no limit).
 
     Returns:
-        A `Vote`; `vote.describe()` says how many samples agree.
+        A `Vote`; `vote.describe()` says how many samples agree, `vote.fell_back`
+        whether `n` had to be made up with separate calls.
     """
     if samples < 1:
         raise ValueError(f"samples must be 1 or more, not {samples}")
     client = client or get_client()
     model = model or default_model()
+    options = with_token_limit(options, client, model, THINK_TOKENS)
     if response_format is not None:
         options["response_format"] = response_format
-    replies, calls, how, served_by = sample_replies(
+    gathered = sample_replies(
         step_messages(question, system_prompt),
         client=client,
         model=model,
@@ -320,7 +449,9 @@ def self_consistency(
         temperature=temperature,
         **options,
     )
-    read = [read_sample(text, reason, refusal, normalize) for text, reason, refusal in replies]
+    read = [
+        read_sample(text, reason, refusal, normalize) for text, reason, refusal in gathered.replies
+    ]
     tally = Counter(sample.key for sample in read if sample.key)
     if tally:
         key, count = tally.most_common(1)[0]
@@ -334,7 +465,9 @@ def self_consistency(
         count=count,
         samples=read,
         asked=samples,
-        how=how,
-        calls=calls,
-        model=served_by or model,
+        how=gathered.how,
+        calls=gathered.calls,
+        model=gathered.served_by or model,
+        fell_back=gathered.fell_back,
+        usage_note=gathered.usage_note,
     )

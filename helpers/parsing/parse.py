@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from helpers.parsing.errors import ReasoningParseError
+from helpers.parsing.errors import EMPTY_OBJECT, EMPTY_STEP_LIST, ReasoningParseError
 from helpers.parsing.repair import (
     load_json,
 )
@@ -29,6 +29,7 @@ from helpers.parsing.text import (
     first_line,
     looks_like_refusal,
     normalize_text,
+    select_final_channel,
     strip_code_fence,
     strip_think_block,
 )
@@ -37,6 +38,7 @@ from helpers.reasoning import Reasoning
 _MEMBER_FIRST = re.compile(r'\s*"[^"\n]{1,40}"\s*:')
 _BARE_QUOTE = re.compile(r'(?<!\\)"')
 _QUOTED_OBJECT = re.compile(r'"\{\\".*\}"', re.DOTALL)
+_EMPTY_OBJECTS = re.compile(r"\s*(?:\{\s*\}\s*)+")  # `{}`: what JSON mode often gives
 
 
 @dataclass
@@ -69,19 +71,22 @@ def parse_reasoning(text: str) -> Reasoning:
     cleaned = normalize_text(text)
     if "\ufeff" in text:
         repairs.append("removed byte order mark")
-    cleaned, token = cut_at_special_token(cleaned)
-    if token:
-        repairs.append(f"cut the text at the chat token {token}")
     try:
+        cleaned, channels = select_final_channel(cleaned)
+        cleaned, token = cut_at_special_token(cleaned)
         cleaned, had_think = strip_think_block(cleaned)
     except ValueError:
         raise ReasoningParseError(
             "truncated", "the text stops while the model is still thinking", text
         ) from None
+    if channels:
+        repairs.append(channels)
+    if token:
+        repairs.append(f"cut the text at the chat token {token}")
     if had_think:
         repairs.append("removed <think> block")
     if not cleaned.strip():
-        if had_think:
+        if had_think or channels:
             raise ReasoningParseError("no_json", "only thinking, no answer after it", text)
         raise ReasoningParseError("empty", text=text)
     parts, found_repairs = _read_answer(cleaned, text)
@@ -214,8 +219,12 @@ def _explain_failure(cleaned: str, partial: list[AnswerParts], raw: str) -> Reas
         return ReasoningParseError("no_result", text=raw)
     if partial and looks_like_refusal(_all_text(partial, cleaned)):
         return ReasoningParseError("refusal", first_line(_all_text(partial, cleaned)), raw)
+    if any(parts.empty_step_list for parts in partial):
+        return ReasoningParseError("no_steps", text=raw, message=EMPTY_STEP_LIST)
     if partial:
         return ReasoningParseError("no_steps", text=raw)
+    if _EMPTY_OBJECTS.fullmatch(strip_code_fence(cleaned)):
+        return ReasoningParseError("no_json", text=raw, message=EMPTY_OBJECT)
     if looks_like_refusal(cleaned):
         return ReasoningParseError("refusal", first_line(cleaned), raw)
     return ReasoningParseError("no_json", text=raw)

@@ -5,6 +5,21 @@ double-quoted strings, so prose such as "the set {1, 2}" or a step that
 mentions `{x}` does not confuse it. When the text ends before the braces
 balance, it decides whether the object was merely missing its final `}`
 (safe to close) or was cut off mid-value (never safe to "repair").
+
+**The closing rule.** Missing `}` are added only when the last value is
+provably finished, because the text gives no other sign of where it stopped:
+
+* a string closed by its quote, or a list or object closed by its bracket: a
+  finished value whatever comes next;
+* `true`, `false` or `null` spelled out in full: no longer literal starts with them;
+* a number only when whitespace (a space, a newline) follows it. A number has no
+  closing mark, so `"result": 12` at the very end of the text may be the start of
+  `1234`: it is reported as cut off, never read as 12. `"result": 12` then a newline
+  is finished (a number never continues on the next line).
+
+Anything else (a key without its value, a comma, a cut string or literal, an open
+list) is cut off. Whether the reply was cut (`finish_reason`, a dropped stream) is
+the caller's knowledge; this rule only refuses to guess when the text cannot tell.
 """
 
 from __future__ import annotations
@@ -15,7 +30,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-_COMPLETE_TAIL = re.compile(r"""(?:["'”\d}\]]|\b(?:true|false|null|True|False|None))\s*$""")
+# A finished last value: a closed string or bracket, a whole literal, a number then a space.
+_COMPLETE_TAIL = re.compile(r"""(?:["'”}\]]|\b(?:true|false|null|True|False|None))\s*$""")
+_NUMBER_TAIL = re.compile(r"\d\s*$")  # finished only when whitespace followed it in the text
 _QUOTE_THEN_CLOSERS = re.compile(r'"\s*[}\]][\s}\]]*$')
 _FENCE_TAIL = re.compile(r"\n[ \t]*(?:```|~~~)[^\n]*\s*$")
 # A finished last value, then a sentence on its own line (the model forgot the `}`).
@@ -115,13 +132,20 @@ def _scan(text: str, start: int, seen: dict[int, JsonSpan]) -> JsonSpan:
             last = char
         index += 1
     tail = text[:index].rstrip()
+    spaced = len(tail) < index  # whitespace after the last character: a number there is whole
     lists_above = 0  # open `[` at or above each depth, counted from the innermost
     for depth in range(len(stack) - 1, -1, -1):
         opener, where = stack[depth]
         lists_above += opener == "["
         if opener == "{":
             seen[where] = _judge_unfinished(
-                tail[where:], where, len(stack) - depth, lists_above > 0, in_string, before_string
+                tail[where:],
+                where,
+                len(stack) - depth,
+                lists_above > 0,
+                in_string,
+                before_string,
+                spaced,
             )
     return seen[start]
 
@@ -133,10 +157,13 @@ def _judge_unfinished(
     list_open: bool,
     in_string: bool,
     before_string: str,
+    spaced: bool = False,
 ) -> JsonSpan:
     """Decide whether an object whose braces never balanced can honestly be closed.
 
-    `open_count` is how many `{`/`[` are still open, `list_open` whether any is a `[`.
+    `open_count` is how many `{`/`[` are still open, `list_open` whether any is a `[`,
+    `spaced` whether whitespace followed the span in the text. The module docstring
+    gives the rule.
     """
     end = start + len(span)
     if in_string:
@@ -148,11 +175,13 @@ def _judge_unfinished(
         return JsonSpan(start, end, span, complete=False, truncated=True)
     last_line = span[span.rfind("\n") + 1 :].strip()
     prose = _VALUE_THEN_PROSE.match(span) if last_line[:1].isupper() else None
+    tail = span[-8:]
+    finished = bool(prose or _COMPLETE_TAIL.search(tail) or (spaced and _NUMBER_TAIL.search(tail)))
     if prose and not list_open:
-        span = prose.group(1)
+        span = prose.group(1)  # the value ended at a newline, so even a number is whole
         end = start + len(span)
     last_is_key = span.endswith('"') and before_string in ",{"
-    if list_open or last_is_key or not _COMPLETE_TAIL.search(span[-8:]):
+    if list_open or last_is_key or not finished:
         return JsonSpan(start, end, span, complete=False, truncated=True)
     missing = open_count
     return JsonSpan(start, end, span + "}" * missing, complete=False, closed_braces=missing)

@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from helpers.parsing.repair import JsonObject
 
-RESULT_KEYS = frozenset({"result", "finalanswer", "answer"})
+RESULT_KEYS = frozenset({"result", "finalanswer", "answer", "finalresult", "conclusion"})
 STEP_LIST_KEYS = (  # in order of preference
     "steps",
     "reasoningsteps",
@@ -42,6 +42,11 @@ STEP_LIST_KEYS = (  # in order of preference
     "calculations",
     "explanation",
     "explanations",
+    "analysis",
+    "solution",
+    "rationale",
+    "derivation",
+    "work",
 )
 TITLE_KEYS = ("title", "heading", "header", "name", "label")
 CONTENT_KEYS = (
@@ -196,6 +201,7 @@ class AnswerParts:
             (so a missing closing brace could hide more steps).
         refusal: the refusal text, when the object is `{"refusal": ...}`.
         repairs: names of the unwrapping done to reach the answer.
+        empty_step_list: True when the object has a step list that is empty (`"steps": []`).
     """
 
     steps: list[str] = field(default_factory=list)
@@ -204,6 +210,7 @@ class AnswerParts:
     may_continue: bool = False
     refusal: str | None = None
     repairs: list[str] = field(default_factory=list)
+    empty_step_list: bool = False
 
     @property
     def complete(self) -> bool:
@@ -222,6 +229,7 @@ def _read_level(obj: dict[str, Any]) -> AnswerParts:
     result: tuple[int, Any] | None = None
     last_step_position = -1
     refusal = None
+    empty_list = False
     for position, (key, value) in enumerate(_pairs(obj)):
         name = normalize_key(key)
         found = step_key_number(key)
@@ -232,7 +240,10 @@ def _read_level(obj: dict[str, Any]) -> AnswerParts:
             bare.append(value)
             last_step_position = position
         elif name in STEP_LIST_KEYS and isinstance(value, (list, dict)) and value:
-            step_lists.setdefault(name, value)
+            if not _wraps_answer(value):  # else its steps are one level down: find_answer
+                step_lists.setdefault(name, value)
+        elif name == "steps" and isinstance(value, (list, dict)):
+            empty_list = True  # "steps": [] (a schema without minItems allows it)
         elif name == "steps" and isinstance(value, str) and value.strip():
             step_lists.setdefault(name, value)  # one string holding every step, line by line
         elif name.isdigit() and key.strip().rstrip(".):").isdigit():
@@ -241,7 +252,7 @@ def _read_level(obj: dict[str, Any]) -> AnswerParts:
             result = (position, value)
         elif name == "refusal" and isinstance(value, str) and value.strip():
             refusal = value
-    parts = AnswerParts(refusal=refusal)
+    parts = AnswerParts(refusal=refusal, empty_step_list=empty_list)
     if numbered:
         for _, _, key_title, value in sorted(numbered, key=lambda item: (item[0], item[1])):
             text, title = read_step(value)
@@ -266,6 +277,18 @@ def _read_level(obj: dict[str, Any]) -> AnswerParts:
         parts.result = as_text(result[1])
         parts.may_continue = bool(numbered or bare) and result[0] < last_step_position
     return parts
+
+
+def _wraps_answer(value: Any) -> bool:
+    """True when an object under a step-list key is a whole answer, not a list of steps.
+
+    `{"reasoning": {"steps": [...]}}` or `{"thoughts": {"step1": ..., "answer": ...}}`
+    hold their steps one level down; `{"steps": {"1": ..., "2": ...}}` is the steps.
+    """
+    if not isinstance(value, dict):
+        return False
+    names = {normalize_key(key) for key, _ in _pairs(value)}
+    return bool(names & {*STEP_LIST_KEYS, *RESULT_KEYS, "step", "refusal"})
 
 
 def _holds_answer(value: Any) -> bool:
@@ -304,6 +327,8 @@ def find_answer(
     nested: AnswerParts | None = None
     for key, item in _pairs(value):
         candidate = find_answer(item, decode, depth + 1)
+        if candidate is not None and candidate.empty_step_list and not candidate.steps:
+            here.empty_step_list = True  # {"reasoning": {"steps": []}, ...}
         if candidate is None or not candidate.steps:
             continue
         if candidate.result is None and here.result is not None:

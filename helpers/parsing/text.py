@@ -36,8 +36,39 @@ _LEADING_TURN_MARKER = re.compile(
     r"|<s>|<\|begin_of_text\|>)\s*",
     re.IGNORECASE,
 )
-_THINK_OPEN = re.compile(r"\A\s*<(think|thinking|thought|reasoning)>", re.IGNORECASE)
-_THINK_CLOSE = re.compile(r"</(?:think|thinking|thought)>", re.IGNORECASE)
+# Reasoning sections, in the spellings models and servers leak: `<think>...</think>`
+# (DeepSeek-R1, Qwen3), `<thinking>`, `<reasoning>`, `[THINK]...[/THINK]` (Mistral's
+# Magistral), `◁think▷...◁/think▷` (Kimi), `<|START_THINKING|>...<|END_THINKING|>`
+# (Cohere), `<|begin_of_thought|>...<|end_of_thought|>` (OpenThoughts, Sky-T1).
+_REASONING_NAMES = (
+    r"think|thinking|thought|thoughts|reasoning|reflection|analysis|scratchpad|seed:think"
+)
+_SECTION_OPEN = re.compile(
+    rf"<(?P<xml>{_REASONING_NAMES})\s*>"
+    r"|\[(?P<bracket>THINK|THINKING)\]"
+    r"|◁(?P<kimi>think)▷"
+    r"|<\|(?:START_|begin_of_)(?P<token>THINKING|thought)\|>",
+    re.IGNORECASE,
+)
+_SECTION_CLOSE = re.compile(
+    rf"</(?P<xml>{_REASONING_NAMES})\s*>"
+    r"|\[/(?P<bracket>THINK|THINKING)\]"
+    r"|◁/(?P<kimi>think)▷"
+    r"|<\|(?:END_|end_of_)(?P<token>THINKING|thought)\|>",
+    re.IGNORECASE,
+)
+# gpt-oss's chat format ("harmony"): each message is a header, then `<|message|>`, then
+# the text up to `<|end|>`, `<|return|>` or `<|call|>`. Only the `final` channel is the
+# answer; `analysis` (the thinking) and `commentary` (tool calls, preambles) are not.
+_HARMONY_HEADER = re.compile(
+    r"(?:<\|start\|>\s*[\w.:-]*\s*)?<\|channel\|>\s*(?P<channel>\w+)[^<]*"
+    r"(?:<\|constrain\|>[^<]*)?<\|message\|>"
+)
+_HARMONY_END = re.compile(r"<\|(?:end|return|call)\|>|<\|start\|>|<\|channel\|>")
+# The same format with its special tokens dropped by the server: "analysisWe need
+# to ...assistantfinal{...}".
+_BARE_HARMONY_START = re.compile(r"\A\s*analysis(?=[A-Z])")
+_BARE_HARMONY_FINAL = "assistantfinal"
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*[\w+.-]*[ \t]*$", re.MULTILINE)
 #: A line that only opens or closes a code fence (with or without a language tag).
 FENCE_LINE = re.compile(r"^[ \t]*(?:`{3,}|~{3,})[^\n`]*$", re.MULTILINE)
@@ -95,30 +126,117 @@ def _string_ranges(text: str) -> list[tuple[int, int]]:
     return ranges
 
 
-def strip_think_block(text: str) -> tuple[str, bool]:
-    """Remove a reasoning model's `<think>...</think>` block and return what follows it.
+def select_final_channel(text: str) -> tuple[str, str | None]:
+    """Keep only the `final` channel of a reply written in gpt-oss's chat format.
 
-    DeepSeek-R1 and Qwen3 think in the open before answering; the thinking may hold
-    draft JSON, so it must never be searched for the answer. Some servers drop the
-    opening tag, so a lone closing tag also counts, unless it is written inside a
-    JSON string mid-line (a step that talks about think tags). Returns (text, removed?).
+    The `analysis` channel is the model thinking aloud and may hold draft JSON; the
+    `commentary` channel holds tool calls and preambles. Neither is ever the answer.
+    Returns (text, what was removed), or (text, None) when the text is not in that format.
 
     Raises:
-        ValueError: the text opens a think block that never closes (the model was cut
-            off while still thinking).
+        ValueError: the text holds only analysis or commentary and its last message
+            never ended (the model was cut off while still thinking).
     """
-    opened = _THINK_OPEN.match(text)
-    if opened:
-        close = re.compile(rf"</{opened.group(1)}>", re.IGNORECASE).search(text, opened.end())
-        if close is None:
-            raise ValueError("the text stops inside a <think> block")
-        return text[close.end() :], True
-    inside = _string_ranges(text)
-    for close in _THINK_CLOSE.finditer(text):
-        quoted = any(start < close.start() < end for start, end in inside)
-        if not quoted or re.match(r"[ \t]*(?:\n|$)", text[close.end() :]):
-            return text[close.end() :], True
-    return text, False
+    headers = list(_HARMONY_HEADER.finditer(text))
+    if not headers:
+        return _select_bare_final(text)
+    finals: list[str] = []
+    last_ended = True
+    for header in headers:
+        end = _HARMONY_END.search(text, header.end())
+        content = text[header.end() : end.start() if end else len(text)]
+        last_ended = end is not None and end.group() in ("<|end|>", "<|return|>", "<|call|>")
+        if header.group("channel").lower() == "final":
+            finals.append(content)
+    if finals:
+        return finals[-1], "kept only the final channel (removed analysis/commentary)"
+    if not last_ended:
+        raise ValueError("the text stops inside the analysis channel")
+    return "", "removed the analysis/commentary channels (no final channel)"
+
+
+def _select_bare_final(text: str) -> tuple[str, str | None]:
+    if not _BARE_HARMONY_START.match(text):
+        return text, None
+    where = text.rfind(_BARE_HARMONY_FINAL)
+    if where < 0:
+        raise ValueError("the text stops inside the analysis channel")
+    kept = text[where + len(_BARE_HARMONY_FINAL) :]
+    return kept, "kept only the final channel (removed analysis/commentary)"
+
+
+def strip_think_block(text: str) -> tuple[str, bool]:
+    """Remove the reasoning sections (`<think>...</think>` and its cousins); keep what follows.
+
+    Reasoning models think in the open before answering, and the thinking may hold
+    draft JSON, so it must never be searched for the answer. Every spelling in
+    `_SECTION_OPEN` counts (`<think>`, `<thinking>`, `<reasoning>`, `[THINK]`, ...).
+    The answer is what follows the last reasoning section, so the kept text is always
+    the end of `text`:
+
+    * a closed section counts wherever it is, unless its opening tag is written inside
+      a JSON string mid-line (a step that talks about think tags);
+    * some servers drop the opening tag, so a lone closing tag also counts, on the
+      same condition;
+    * an opening tag at the start of a line that never closes means the model was cut
+      off while thinking (ValueError); one mid-line that never closes is a mention.
+
+    Returns (text, removed?).
+
+    Raises:
+        ValueError: the text stops inside a reasoning section.
+    """
+    answer_start = 0
+    position = 0
+    while (opening := _next_tag(_SECTION_OPEN, text, position)) is not None:
+        closing = _closing_for(opening, text)
+        if closing is None:
+            if _at_line_start(text, opening.start()):
+                raise ValueError("the text stops inside a reasoning section")
+            position = opening.end()
+            continue
+        answer_start = position = closing.end()
+    lone = _next_tag(_SECTION_CLOSE, text, answer_start, ends_line=True)
+    if lone is not None:
+        answer_start = lone.end()
+    return text[answer_start:], answer_start > 0
+
+
+def _next_tag(
+    pattern: re.Pattern[str], text: str, start: int, ends_line: bool = False
+) -> re.Match[str] | None:
+    """The first tag from `start` that is not written inside a JSON string mid-line.
+
+    A tag at the start of a line (or, with `ends_line`, one that ends its line) counts
+    even when quotes around it look like a string: prose thinking is full of quotes.
+    """
+    inside: list[tuple[int, int]] | None = None
+    for match in pattern.finditer(text, start):
+        if _at_line_start(text, match.start()):
+            return match
+        if ends_line and re.match(r"[ \t]*(?:\n|$)", text[match.end() :]):
+            return match
+        if inside is None:
+            inside = _string_ranges(text)
+        if not any(begin < match.start() < end for begin, end in inside):
+            return match
+    return None
+
+
+def _closing_for(opening: re.Match[str], text: str) -> re.Match[str] | None:
+    """The closing tag that matches `opening` (same spelling, same name), after it."""
+    kind = next(name for name, value in opening.groupdict().items() if value)
+    name = opening.group(kind).lower()
+    for closing in _SECTION_CLOSE.finditer(text, opening.end()):
+        value = closing.group(kind)
+        if value is not None and value.lower() == name:
+            return closing
+    return None
+
+
+def _at_line_start(text: str, where: int) -> bool:
+    line_start = text.rfind("\n", 0, where) + 1
+    return not text[line_start:where].strip()
 
 
 def strip_code_fence(text: str) -> str:

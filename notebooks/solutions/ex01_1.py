@@ -3,7 +3,7 @@ def chat_body(question, system=None, temperature=None):
     if system is not None:
         messages.append({"role": "system", "content": system})
     messages.append({"role": "user", "content": question})
-    body = {"model": "gpt-4o-mini", "messages": messages}
-    if temperature is not None:
+    body = {"model": MODEL, "messages": messages}  # MODEL: set in the notebook's first cell
+    if temperature is not None:  # not `if temperature:`, which would drop temperature=0
         body["temperature"] = temperature
     return body

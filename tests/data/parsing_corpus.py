@@ -488,11 +488,17 @@ CASES: list[Case] = [
         result="c",
         repairs=["closed missing brace"],
     ),
-    Case(
+    Case(  # a number at the very end may be the start of 4096: never read as 4 (issue 14)
         "missing-final-brace-after-list",
         '{"steps": ["a", "b"], "result": 4',
+        error="truncated",
+    ),
+    Case(  # the newline shows the number ended: only the brace is missing
+        "missing-final-brace-after-list-number-then-newline",
+        '{"steps": ["a", "b"], "result": 4\n',
         steps=["a", "b"],
         result="4",
+        repairs=["closed missing brace"],
     ),
     Case(
         "missing-brace-result-first-then-closed-list",
@@ -732,5 +738,215 @@ CASES: list[Case] = [
         "truncated-last-step-line-then-nothing",
         '{\n  "step1": "a",\n  "step2": "b"\n',
         error="truncated",
+    ),
+    # ---- issue 14: a cut value is never an answer; only a missing final brace is closed ---
+    Case(
+        "cut-number-at-end",
+        '{"steps": ["12 * 100 = 1200", "+ 34"], "result": 12',
+        error="truncated",
+    ),
+    Case("cut-negative-sign", '{"step1": "5 - 9", "result": -', error="truncated"),
+    Case("cut-decimal-point", '{"step1": "1 / 4", "result": 0.', error="truncated"),
+    Case("cut-exponent", '{"step1": "big", "result": 6.02e', error="truncated"),
+    Case("cut-number-nested", '{"answer": {"steps": ["a"], "result": 99', error="truncated"),
+    Case("cut-string-result", '{"steps": ["a"], "result": "Paris is the cap', error="truncated"),
+    Case("cut-literal-null", '{"steps": ["a"], "result": "b", "note": nu', error="truncated"),
+    Case(
+        "whole-literal-then-missing-brace",
+        '{"steps": ["is 7 prime?"], "result": "yes", "checked": true',
+        steps=["is 7 prime?"],
+        result="yes",
+        repairs=["closed missing brace"],
+    ),
+    Case(
+        "number-then-space-missing-brace",
+        '{"step1": "6 * 7", "result": 42 ',
+        steps=["6 * 7"],
+        result="42",
+        repairs=["closed missing brace"],
+    ),
+    Case(
+        "number-then-newline-and-fence",
+        '```json\n{"step1": "6 * 7", "result": 42\n```',
+        steps=["6 * 7"],
+        result="42",
+    ),
+    # ---- issue 12: empty answers said plainly ---------------------------------------------
+    Case("empty-object", "{}", error="no_json"),
+    Case("empty-object-fenced", "```json\n{ }\n```", error="no_json"),
+    Case("empty-step-list", '{"steps": [], "result": "12"}', error="no_steps"),
+    Case("empty-step-list-nested", '{"solution": {"steps": []}, "answer": "4"}', error="no_steps"),
+    # ---- issue 14: reasoning sections are never the answer --------------------------------
+    Case(
+        "thinking-tag-with-draft",
+        '<thinking>\nFirst try: {"steps": ["7 * 8 = 54"], "result": "54"}. Wrong.\n</thinking>\n'
+        '{"steps": ["7 * 8 = 56"], "result": "56"}',
+        steps=["7 * 8 = 56"],
+        result="56",
+    ),
+    Case(
+        "reasoning-tag-with-draft-same-line",
+        '<reasoning>{"step1": "guess", "result": "10"}</reasoning>'
+        '{"step1": "count", "result": "11"}',
+        steps=["count"],
+        result="11",
+    ),
+    Case(
+        "magistral-think-brackets",
+        '[THINK]Let me write {"steps": ["draft"], "result": "3"} and check it.[/THINK]\n'
+        '{"steps": ["2 + 2 = 4"], "result": "4"}',
+        steps=["2 + 2 = 4"],
+        result="4",
+    ),
+    Case(
+        "magistral-think-unclosed",
+        '[THINK]\nDraft: {"steps": ["x"], "result": "3"}',
+        error="truncated",
+    ),
+    Case(
+        "thinking-unclosed-with-complete-draft",
+        '<thinking>\n{"steps": ["12 + 30 = 42"], "result": "42"}\nHmm, let me double-check',
+        error="truncated",
+    ),
+    Case(  # the only complete JSON is inside the thinking: there is no answer
+        "magistral-think-only-draft",
+        '[THINK]Maybe {"steps": ["3 * 4 = 12"], "result": "12"}?[/THINK]',
+        error="no_json",
+    ),
+    Case(
+        "thinking-draft-then-prose-answer",
+        '<thinking>\n{"steps": ["half of 9 is 4"], "result": "4"}\n</thinking>\nIt is 4.5.',
+        error="no_json",
+    ),
+    Case(
+        "kimi-think-only-draft",
+        '◁think▷{"step1": "guess", "result": "7"}◁/think▷',
+        error="no_json",
+    ),
+    Case(
+        "cohere-thinking-then-cut-response",
+        '<|START_THINKING|>{"steps": ["d"], "result": "5"}<|END_THINKING|>'
+        '<|START_RESPONSE|>{"steps": ["e"], "result": "6',
+        error="truncated",
+    ),
+    Case(
+        "seed-think-draft-then-empty-object",
+        '<seed:think>{"steps": ["x"], "result": "1"}</seed:think>\n{}',
+        error="no_json",
+    ),
+    Case(
+        "lone-closing-thinking-tag",
+        'Draft {"step1": "wrong", "result": "0"}\n</thinking>\n{"step1": "right", "result": "1"}',
+        steps=["right"],
+        result="1",
+    ),
+    Case(
+        "cohere-thinking-tokens",
+        '<|START_THINKING|>{"steps": ["d"], "result": "5"}<|END_THINKING|>\n'
+        '<|START_RESPONSE|>{"steps": ["e"], "result": "6"}<|END_RESPONSE|>',
+        steps=["e"],
+        result="6",
+    ),
+    Case(
+        "open-thoughts-tokens",
+        '<|begin_of_thought|>\n{"steps": ["d"], "result": "5"}\n<|end_of_thought|>\n\n'
+        '<|begin_of_solution|>\n{"steps": ["s"], "result": "7"}\n<|end_of_solution|>',
+        steps=["s"],
+        result="7",
+    ),
+    Case(
+        "harmony-analysis-then-final",
+        '<|channel|>analysis<|message|>We need 15% of 80. Draft: {"steps": ["0.15*80=11"], '
+        '"result": "11"}. Recheck: 12.<|end|><|start|>assistant<|channel|>final<|message|>'
+        '{"steps": ["0.15 * 80 = 12"], "result": "12"}<|return|>',
+        steps=["0.15 * 80 = 12"],
+        result="12",
+    ),
+    Case(
+        "harmony-commentary-tool-call-then-final",
+        "<|start|>assistant<|channel|>commentary to=functions.calculator <|constrain|>json"
+        '<|message|>{"steps": ["call"], "result": "pending"}<|call|>'
+        '<|start|>assistant<|channel|>final<|message|>{"steps": ["used the tool"], "result": "9"}',
+        steps=["used the tool"],
+        result="9",
+    ),
+    Case(
+        "harmony-final-with-constrain",
+        "<|channel|>analysis<|message|>think<|end|><|start|>assistant<|channel|>final "
+        '<|constrain|>json<|message|>{"step1": "a", "result": "b"}',
+        steps=["a"],
+        result="b",
+    ),
+    Case(
+        "harmony-analysis-only-complete-draft",
+        '<|channel|>analysis<|message|>{"steps": ["a draft"], "result": "3"}<|end|>',
+        error="no_json",
+    ),
+    Case(
+        "harmony-analysis-cut",
+        '<|channel|>analysis<|message|>Let me see: {"steps": ["a draft"], "result": "3"}',
+        error="truncated",
+    ),
+    Case(
+        "harmony-tokens-stripped",
+        'analysisThe user wants 6*7. Draft {"steps": ["6*7=43"], "result": "43"} no.'
+        'assistantfinal{"steps": ["6 * 7 = 42"], "result": "42"}',
+        steps=["6 * 7 = 42"],
+        result="42",
+    ),
+    Case(
+        "harmony-tokens-stripped-no-final",
+        'analysisThe user wants 6*7. Draft {"steps": ["6*7=42"], "result": "42"}',
+        error="truncated",
+    ),
+    Case(
+        "think-tag-mentioned-inside-a-step",
+        '{"steps": ["Models wrap drafts in [THINK] or <reasoning> tags"], "result": "ok"}',
+        steps=["Models wrap drafts in [THINK] or <reasoning> tags"],
+        result="ok",
+    ),
+    # ---- issue 14: steps one level down ------------------------------------------------------
+    Case(
+        "steps-under-reasoning-result-beside",
+        '{"reasoning": {"steps": ["10 / 4 = 2.5", "round up: 3"]}, "result": "3"}',
+        steps=["10 / 4 = 2.5", "round up: 3"],
+        result="3",
+    ),
+    Case(
+        "steps-under-thoughts-result-inside",
+        '{"thoughts": {"step1": "a cat has 4 legs", "step2": "3 cats: 12", "answer": "12"}}',
+        steps=["a cat has 4 legs", "3 cats: 12"],
+        result="12",
+    ),
+    Case(
+        "steps-under-chain-of-thought-list",
+        '{"chain_of_thought": {"steps": [{"step": 1, "explanation": "x"}, '
+        '{"step": 2, "explanation": "y"}]}, "final_answer": "z"}',
+        steps=["x", "y"],
+        result="z",
+    ),
+    Case(
+        "steps-under-analysis-list",
+        '{"analysis": ["17 is odd", "17 has no divisor up to 4"], "answer": "prime"}',
+        steps=["17 is odd", "17 has no divisor up to 4"],
+        result="prime",
+    ),
+    Case(
+        "steps-under-solution-result-inside",
+        '{"solution": {"steps": ["a", "b"], "final_answer": "c"}}',
+        steps=["a", "b"],
+        result="c",
+    ),
+    Case(
+        "steps-under-solution-as-list-with-conclusion",
+        '{"solution": ["first", "second"], "conclusion": "done"}',
+        steps=["first", "second"],
+        result="done",
+    ),
+    Case(
+        "numbered-steps-object-stays-steps",
+        '{"steps": {"1": "one", "2": "two"}, "result": "three"}',
+        steps=["one", "two"],
+        result="three",
     ),
 ]

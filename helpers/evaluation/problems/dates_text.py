@@ -57,11 +57,13 @@ def find_dates(text: str) -> list[Candidate]:
         year, month, day = (int(part) for part in match.groups())
         _add_if_valid(found, match, year, month, day)
     for match in _MONTH_FIRST.finditer(text):
-        month_word, day, year = match.groups()
-        _add_if_valid(found, match, int(year), _MONTH_BY_SPELLING[month_word], int(day))
+        month_word, day_text, year_text = match.groups()
+        month = _MONTH_BY_SPELLING[month_word]
+        _add_if_valid(found, match, int(year_text), month, int(day_text))
     for match in _DAY_FIRST.finditer(text):
-        day, month_word, year = match.groups()
-        _add_if_valid(found, match, int(year), _MONTH_BY_SPELLING[month_word], int(day))
+        day_text, month_word, year_text = match.groups()
+        month = _MONTH_BY_SPELLING[month_word]
+        _add_if_valid(found, match, int(year_text), month, int(day_text))
     found.sort(key=lambda c: c.start)
     without_overlaps: list[Candidate] = []
     for candidate in found:
