@@ -84,6 +84,7 @@ def think(
         viewer: a live `StepViewer` (from `StepViewer.live(question)`) to feed.
         **options: passed to `chat.completions.create` (e.g. `temperature`). The reply
             may write `THINK_TOKENS` tokens; `max_tokens=` changes that (None: no limit).
+            `timeout=` is the call's deadline in seconds, retries included (live).
 
     Raises:
         ReasoningParseError: the reply cannot honestly be read as steps and a result

@@ -6,6 +6,7 @@
 | `HOMEMADE_O1_MODEL`      | the default model name (default `gpt-4o-mini`)                  |
 | `HOMEMADE_O1_RECORDINGS` | another folder of recordings to replay from / record into       |
 | `HOMEMADE_O1_PACE`       | offline streams: chunks per second (0 = as fast as possible)    |
+| `HOMEMADE_O1_TIMEOUT`    | live: the deadline of each whole call, in seconds (default 120) |
 | `OPENAI_API_KEY`         | the OpenAI SDK's own variable: your key                         |
 | `OPENAI_BASE_URL`        | the OpenAI SDK's own variable: another server, e.g. Ollama      |
 
