@@ -251,3 +251,24 @@ def test_the_sdk_obeys_x_should_retry_false():
         client = openai.OpenAI(base_url=server.url, api_key=fake_key(), max_retries=3)
         error, _ = timed(lambda: ask(client))
     assert isinstance(error, openai.InternalServerError) and len(server.requests) == 1
+
+
+def test_an_async_stream_keeps_to_the_deadline():
+    async def read_all(url):
+        client = get_async_client(base_url=url, timeout=1.5, max_retries=2)
+        stream = await ask(client, stream=True)
+        return [chunk async for chunk in stream]
+
+    with FaultServer("drip", drip=0.2, content=answer_for) as server:
+        error, elapsed = timed(lambda: asyncio.run(read_all(server.url)))
+    assert isinstance(error, DeadlineExceeded) and "still sending the reply" in str(error)
+    assert elapsed < 1.5 + GRACE
+
+
+def test_record_mode_keeps_to_the_deadline_and_saves_nothing(tmp_path, monkeypatch):
+    monkeypatch.setenv("HOMEMADE_O1_RECORDINGS", str(tmp_path))
+    with FaultServer("stall", content=answer_for) as server:
+        client = get_client("record", base_url=server.url, timeout=1.5)
+        error, elapsed = timed(lambda: ask(client))
+    assert isinstance(error, DeadlineExceeded) and elapsed < 1.5 + GRACE
+    assert not list(tmp_path.rglob("*.json"))
