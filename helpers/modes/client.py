@@ -112,7 +112,7 @@ def _client_options(mode: str, options: dict[str, Any], *, is_async: bool) -> di
     options = _live_options(options)
     if "http_client" not in options:  # a whole-call deadline for every call (deadline.py)
         url = str(options.get("base_url") or base_url())
-        sender = deadline_transport(options.get("timeout"), is_async=is_async, url=url)
+        sender: Any = deadline_transport(options.get("timeout"), is_async=is_async, url=url)
         options.setdefault("timeout", default_timeout())
         if mode == "live":  # error bodies lose any key the server echoes (transports.py)
             redacting = AsyncRedactingHttpClient if is_async else RedactingHttpClient
