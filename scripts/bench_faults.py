@@ -93,7 +93,7 @@ def main() -> int:
     names = [entry[:10] for entry in args.entries]
     print(
         f"deadline {args.timeout:g} s, limit {limit:g} s (deadline + {GRACE:g} s); cell: "
-        "seconds, outcome; * = took longer than the limit"
+        "seconds, outcome; * = over its limit"
     )
     print(" " * width + " ".join(f"{name:>10}" for name in names))
     held = tried = 0
