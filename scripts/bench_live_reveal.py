@@ -1,23 +1,37 @@
-"""Benchmark: how soon does a live StepViewer show step 1 of a streamed answer?
+"""Benchmark: how soon does a live StepViewer show what arrives, and what does a long answer cost?
 
-Replays notebook 04's recorded 5-step streamed answer through the same path the
-notebook uses: a real `openai.OpenAI` client from `helpers.get_client("offline")`,
-whose HTTP transport replays the recorded server-sent events at a fixed token rate
-(`HOMEMADE_O1_PACE`: chunks per second, one token-sized chunk each), and
-`helpers.think(question, stream=True, viewer=viewer)` feeding a live `StepViewer`.
+Part 1 (first step and partial text) replays notebook 04's recorded 5-step streamed
+answer through the same path the notebook uses: a real `openai.OpenAI` client from
+`helpers.get_client("offline")`, whose HTTP transport replays the recorded server-sent
+events at a fixed token rate (`HOMEMADE_O1_PACE`: chunks per second, one token-sized
+chunk each), and `helpers.think(question, stream=True, viewer=viewer)` feeding a live
+`StepViewer`.
 
 A thin clock around the replay transport notes when each event leaves the "network"
 (the moment a live server's bytes would arrive), and the viewer notes when each step
-becomes visible, that is when its widget value is set in the kernel (with a browser
-attached, the update is sent at that moment). Between the two lie the SDK's SSE
-decoding, `think`'s loop, the incremental JSON reader and the rendering.
+becomes visible and when the step being written is redrawn, that is when its widget
+value is set in the kernel (with a browser attached, the update is sent at that
+moment). Between the two lie the SDK's SSE decoding, `think`'s loop, the incremental
+JSON reader and the rendering.
 
-Targets: step 1 visible no later than 1.05x the time its closing quote arrived, and
-at least 3x sooner than waiting for the whole reply (its last event).
+Targets: step 1 visible no later than 1.05x the time its closing quote arrived, and at
+least 3x sooner than waiting for the whole reply (its last event); every piece of a
+step's text shown before the piece after the next one arrives (at most one chunk
+behind; the viewer may hold a piece back for one chunk when pieces come faster than
+100 per second).
+
+Part 2 (a long answer) reveals a made-up 3000-step answer in a live viewer three
+ways: whole steps with `add_step` (the per-step loop and the agents), one `feed` per
+whole step, and token-sized `feed` pieces (a real stream). A stand-in for the browser
+connection serialises every widget message, as the kernel would, and counts its bytes.
+Targets: 3000 steps in under 2 s of CPU time for the whole-step paths (wall-clock time
+is printed too; on a shared machine it also counts other programs); for all three, a
+step among the last 500 sends about the bytes one among the first 500 did (linear, not
+quadratic: re-sending every step made the 3000th step send 3000 times the first).
 
 The recording is hand-written, but the timings are real measurements of this code.
 
-Run:  .venv/bin/python scripts/bench_live_reveal.py [--rate 60] [--runs 3]
+Run:  .venv/bin/python scripts/bench_live_reveal.py [--rate 60] [--runs 3] [--steps 3000]
 """
 
 from __future__ import annotations
@@ -28,18 +42,21 @@ import os
 import statistics
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import comm
 import httpx2
 import openai
+from comm.base_comm import BaseComm
 
 import helpers
 from helpers.modes.client import load_library
 from helpers.modes.settings import recordings_dir, stream_pace
 from helpers.modes.transports import ReplayTransport
 from helpers.modes.wire import split_into_tokens
+from helpers.widgets.step_html import html_to_text
 
 RECORDINGS = "04_step_widget"
 
@@ -53,6 +70,8 @@ class Run:
     whole_reply: float  # when the last event of the reply arrived
     returned: float  # when think() returned the parsed answer
     feed_costs: list[float] = field(default_factory=list)  # seconds spent in viewer.feed()
+    partial_lags: list[int] = field(default_factory=list)  # per piece inside a step: chunks
+    partial_delays: list[float] = field(default_factory=list)  # per piece: arrival -> shown
 
 
 class _ClockedStream(httpx2.SyncByteStream):
@@ -100,25 +119,72 @@ def _delta_text(event: bytes) -> str:
     return (choices[0].get("delta") or {}).get("content") or ""
 
 
+def _squeeze(text: str) -> str:
+    return " ".join(text.split())
+
+
 class TimedViewer(helpers.StepViewer):
-    """A StepViewer that notes when each step becomes visible and what feed() costs."""
+    """A StepViewer that notes when steps and partial text become visible, and feed() costs."""
 
     def start_timing(self, start: float) -> None:
         self.start = start
         self.shown_at: list[float] = []
         self.feed_costs: list[float] = []
-        self.steps_html.observe(self._note_shown, names="value")
+        self.fed = 0  # pieces fed so far
+        # per piece fed while a step was being written: (piece number, step index, text)
+        self.expected: list[tuple[int, int, str]] = []
+        # every drawing: (seconds, pieces fed by then, steps shown, text of the step being written)
+        self.drawings: list[tuple[float, int, int, str]] = []
+        self.steps_html.observe(self._note_shown, names="children")
+        for page_owner in (self.writing_html,):
+            page_owner.observe(self._note_drawing, names="value")
+        self._watch_pages()
+
+    def _watch_pages(self) -> None:
+        for page in self.steps_html.children:
+            if not getattr(page, "_bench_watched", False):
+                page.observe(self._note_shown, names="value")
+                page._bench_watched = True
 
     def _note_shown(self, _change: object) -> None:
+        self._watch_pages()
         now = time.perf_counter() - self.start
         while len(self.shown_at) < self.revealed:
             self.shown_at.append(now)
+        self._note_drawing(None)
+
+    def _note_drawing(self, _change: object) -> None:
+        now = time.perf_counter() - self.start
+        writing = _squeeze(html_to_text(self.writing_html.value))
+        self.drawings.append((now, self.fed, self.steps_html.count, writing))
 
     def feed(self, delta: str) -> list[str]:
         before = time.perf_counter()
+        self.fed += 1
         new_steps = super().feed(delta)
         self.feed_costs.append(time.perf_counter() - before)
+        live = self._live
+        partial = live.unfinished_step() if live is not None else None
+        if partial and partial.strip():
+            self.expected.append((self.fed, self.step_count, _squeeze(partial)))
         return new_steps
+
+    def partial_shown(self, arrivals: list[float]) -> tuple[list[int], list[float]]:
+        """Per piece inside a step: how many pieces later, and how long after it arrived
+        (`arrivals`, by piece number), its text was first on screen."""
+        lags, delays = [], []
+        for piece, step, text in self.expected:
+            for moment, fed, steps_shown, writing in self.drawings:
+                if fed < piece:
+                    continue
+                if steps_shown > step or writing.endswith(text) or text in writing:
+                    lags.append(fed - piece)
+                    delays.append(moment - arrivals[piece - 1])
+                    break
+            else:
+                lags.append(10**9)  # never shown
+                delays.append(float("inf"))
+        return lags, delays
 
 
 def recorded_question() -> str:
@@ -163,18 +229,22 @@ def replay(question: str) -> tuple[Run, helpers.Reasoning]:
         arrivals.append((moment - start, len(received)))
     offsets = closing_quote_offsets(received, reasoning.steps)
     quote_arrived = [next(t for t, size in arrivals if size > offset) for offset in offsets]
+    piece_arrivals = [moment - start for moment, delta in clock.events if delta]
+    lags, delays = viewer.partial_shown(piece_arrivals)
     run = Run(
         quote_arrived=quote_arrived,
         visible=viewer.shown_at[: len(offsets)],
         whole_reply=arrivals[-1][0],
         returned=returned,
         feed_costs=viewer.feed_costs,
+        partial_lags=lags,
+        partial_delays=delays,
     )
     return run, reasoning
 
 
 def report(runs: list[Run], rate: float, chunks: int) -> bool:
-    """Print a table (medians over the runs) and PASS/FAIL lines; True when both targets hold."""
+    """Print a table (medians over the runs) and PASS/FAIL lines; True when the targets hold."""
     steps = len(runs[0].quote_arrived)
     whole = statistics.median(run.whole_reply for run in runs)
     print(f"Notebook 04's recorded answer: {steps} steps, {chunks} content chunks, replayed")
@@ -209,7 +279,149 @@ def report(runs: list[Run], rate: float, chunks: int) -> bool:
         f"{'PASS' if sooner_ok else 'FAIL'}: step 1 shown {worst_sooner:.1f}x sooner than"
         " waiting for the whole reply (worst run; target >= 3x)"
     )
-    return quote_ok and sooner_ok
+    lags = [lag for run in runs for lag in run.partial_lags]
+    delays_ms = [1000 * delay for run in runs for delay in run.partial_delays]
+    same = sum(1 for lag in lags if lag == 0)
+    partial_ok = bool(lags) and max(lags) <= 1
+    print(
+        f"{'PASS' if partial_ok else 'FAIL'}: partial step text: {len(lags)} pieces arrived"
+        f" inside a step; {same} shown with their own chunk, {len(lags) - same} one chunk"
+        f" later, worst {max(lags) if lags else '-'} chunk(s) behind (target <= 1);"
+        f" arrival -> shown median {statistics.median(delays_ms):.2f} ms,"
+        f" max {max(delays_ms):.2f} ms (one chunk = {1000 / rate:.1f} ms)"
+    )
+    return quote_ok and sooner_ok and partial_ok
+
+
+# ---- part 2: a long answer --------------------------------------------------------------
+class WireComm(BaseComm):
+    """Stands in for the kernel's connection to a browser: serialises each message."""
+
+    sent_bytes = 0
+
+    def publish_msg(
+        self,
+        msg_type: str,
+        data: Any = None,
+        metadata: Any = None,
+        buffers: Any = None,
+        **keys: Any,
+    ) -> None:
+        WireComm.sent_bytes += len(json.dumps(data, ensure_ascii=False).encode())
+
+
+def long_answer(count: int) -> list[str]:
+    """`count` made-up steps of about 60 characters each."""
+    return [
+        f"Step {n}: add {n} to the running total, then carry the tens over." for n in range(count)
+    ]
+
+
+@dataclass
+class ScaleResult:
+    """One way of revealing a long answer: its cost, the bytes sent, and how it grew."""
+
+    name: str
+    seconds: float  # wall-clock seconds (other programs on the machine slow it down)
+    cpu_seconds: float  # CPU seconds of this process: the cost of the code itself
+    sent_bytes: int
+    first_500: float  # median CPU seconds per step over the first 500 steps
+    last_500: float  # and over the last 500
+    first_500_bytes: float  # mean bytes sent per step over the first 500 steps
+    last_500_bytes: float  # and over the last 500
+
+
+def time_reveal(
+    name: str, count: int, reveal: Callable[[helpers.StepViewer, int], None]
+) -> ScaleResult:
+    """Run `reveal(viewer, index)` for each step into a live viewer, then finish it."""
+    viewer = helpers.StepViewer.live("A long answer")
+    WireComm.sent_bytes = 0
+    per_step: list[float] = []
+    per_step_bytes: list[int] = []
+    start, cpu_start = time.perf_counter(), time.process_time()
+    for index in range(count):
+        before, sent_before = time.process_time(), WireComm.sent_bytes
+        reveal(viewer, index)
+        per_step.append(time.process_time() - before)
+        per_step_bytes.append(WireComm.sent_bytes - sent_before)
+    viewer.finish(finish_reason="stop")
+    seconds, cpu_seconds = time.perf_counter() - start, time.process_time() - cpu_start
+    if viewer.step_count != count:
+        raise RuntimeError(f"{name}: {viewer.step_count} steps shown, {count} expected")
+    window = min(500, count)
+    first, last = statistics.median(per_step[:window]), statistics.median(per_step[-window:])
+    first_bytes = statistics.mean(per_step_bytes[:window])
+    last_bytes = statistics.mean(per_step_bytes[-window:])
+    return ScaleResult(
+        name, seconds, cpu_seconds, WireComm.sent_bytes, first, last, first_bytes, last_bytes
+    )
+
+
+def scale_runs(count: int) -> list[ScaleResult]:
+    """The three ways of revealing `count` steps, each timed once."""
+    steps = long_answer(count)
+    # the reply as a model streams it, cut per step and per token
+    per_step_text = ['{"steps": [' + json.dumps(steps[0])] + [
+        ", " + json.dumps(s) for s in steps[1:]
+    ]
+    per_step_text[-1] += '], "result": "done"}'
+    per_token = [split_into_tokens(text) for text in per_step_text]
+
+    def add_whole(viewer: helpers.StepViewer, index: int) -> None:
+        viewer.add_step(steps[index])
+
+    def feed_whole(viewer: helpers.StepViewer, index: int) -> None:
+        viewer.feed(per_step_text[index])
+
+    def feed_tokens(viewer: helpers.StepViewer, index: int) -> None:
+        for piece in per_token[index]:
+            viewer.feed(piece)
+
+    original = comm.create_comm
+    comm.create_comm = lambda *args, **kwargs: WireComm(*args, **kwargs)
+    try:
+        return [
+            time_reveal("add_step, whole steps", count, add_whole),
+            time_reveal("feed, one piece per step", count, feed_whole),
+            time_reveal(f"feed, {sum(map(len, per_token))} tokens", count, feed_tokens),
+        ]
+    finally:
+        comm.create_comm = original
+
+
+def report_scale(results: list[ScaleResult], count: int) -> bool:
+    """Print the long-answer table and PASS/FAIL lines; True when the targets hold."""
+    print()
+    print(f"A made-up {count}-step answer revealed in a live viewer (widget messages serialised):")
+    print(f"{'how':<28} | CPU     | wall    | sent     | per step: first 500 -> last 500")
+    print(f"{'-' * 28}-|---------|---------|----------|---------------------------------")
+    for result in results:
+        print(
+            f"{result.name:<28} | {result.cpu_seconds:>5.2f} s | {result.seconds:>5.2f} s |"
+            f" {result.sent_bytes / 1e6:>5.1f} MB | {result.first_500_bytes:>5.0f} -> "
+            f"{result.last_500_bytes:>5.0f} bytes, {1e3 * result.first_500:.3f} ->"
+            f" {1e3 * result.last_500:.3f} ms"
+        )
+    ok = True
+    for result in results[:2]:
+        fast = result.cpu_seconds < 2.0
+        ok = ok and fast
+        verdict = "PASS" if fast else "FAIL"
+        print(
+            f"{verdict}: {result.name}: {count} steps in {result.cpu_seconds:.2f} s of CPU"
+            " (target < 2 s)"
+        )
+    for result in results:
+        growth = result.last_500_bytes / max(result.first_500_bytes, 1.0)
+        flat = growth <= 1.5
+        ok = ok and flat
+        print(
+            f"{'PASS' if flat else 'FAIL'}: {result.name}: a step among the last 500 sends"
+            f" {growth:.2f}x the bytes of one among the first 500 (target <= 1.5x: linear;"
+            " CPU per step is shown, not judged: other programs on the machine move it)"
+        )
+    return ok
 
 
 def main() -> int:
@@ -217,9 +429,10 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=60.0, help="tokens (chunks) per second")
     parser.add_argument("--runs", type=int, default=3, help="how many replays to time")
+    parser.add_argument("--steps", type=int, default=3000, help="steps in the long answer")
     args = parser.parse_args()
-    if args.rate <= 0 or args.runs < 1:
-        parser.error("--rate must be above 0 and --runs at least 1")
+    if args.rate <= 0 or args.runs < 1 or args.steps < 1:
+        parser.error("--rate must be above 0, --runs and --steps at least 1")
     os.environ["HOMEMADE_O1_PACE"] = str(args.rate)  # read by the replay transport
     question = recorded_question()
     runs, chunks = [], 0
@@ -227,7 +440,9 @@ def main() -> int:
         run, reasoning = replay(question)
         runs.append(run)
         chunks = len(split_into_tokens(reasoning.raw))
-    return 0 if report(runs, args.rate, chunks) else 1
+    replay_ok = report(runs, args.rate, chunks)
+    scale_ok = report_scale(scale_runs(args.steps), args.steps)
+    return 0 if replay_ok and scale_ok else 1
 
 
 if __name__ == "__main__":

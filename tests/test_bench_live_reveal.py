@@ -43,3 +43,15 @@ def test_replay_shows_each_step_after_its_quote_and_before_the_end(bench, monkey
     assert run.visible == sorted(run.visible)
     # the point of the live view: step 1 is on screen well before the reply is complete
     assert run.visible[0] < run.quote_arrived[1] < run.whole_reply <= run.returned
+    # the step being written is on screen at most one piece after it arrived
+    assert run.partial_lags and max(run.partial_lags) <= 1
+    assert all(delay >= 0 for delay in run.partial_delays)
+
+
+def test_long_answer_paths_reveal_every_step_in_linear_cost(bench) -> None:
+    results = bench.scale_runs(300)
+    assert [result.name.split(",")[0] for result in results] == ["add_step", "feed", "feed"]
+    for result in results:
+        assert result.sent_bytes > 0 and result.seconds > 0
+    # every message was serialised; re-sending all steps each time would be ~40x this
+    assert all(result.sent_bytes < 300 * 20_000 for result in results)

@@ -177,3 +177,61 @@ def test_odd_escapes_in_model_text_raise_no_python_warning():
         warnings.simplefilter("always")
         assert calculator('"\\{"').startswith("Error")
     assert not seen
+
+
+# Each of these used to run for seconds or without end: the limit was checked after the
+# work (Python rounds an int to n < 0 places by computing 10 ** -n).
+SLOW_BEFORE = [
+    "round(1, -10**7)",
+    "round(10**999, -10**9)",
+    "round(2**3000, -(10**999))",
+    "round(1.5, -10**9)",
+    "round(7, 10**18)",
+    "9^9^9^9",
+    "(2**3000)^(2**3000)",
+    "10**999 * 10**999 * 10**999",
+    "exp(exp(exp(100)))",
+    "(-1) ** (10**999)",
+]
+
+
+def test_expensive_expressions_answer_quickly_with_an_error() -> None:
+    """Run in a child process with a deadline, so a regression fails instead of hanging."""
+    import json
+    import subprocess
+    import sys
+
+    script = (
+        "import json, sys, time\n"
+        "from helpers.tools.calculator import calculator\n"
+        "for expression in json.loads(sys.argv[1]):\n"
+        "    start = time.perf_counter()\n"
+        "    answer = calculator(expression)\n"
+        "    print(json.dumps([expression, answer, time.perf_counter() - start]), flush=True)\n"
+    )
+    try:
+        done = subprocess.run(
+            [sys.executable, "-c", script, json.dumps(SLOW_BEFORE)],
+            capture_output=True,
+            text=True,
+            timeout=20,
+        )
+    except subprocess.TimeoutExpired as error:
+        finished = (error.stdout or b"").decode().count("\n")
+        pytest.fail(f"still computing after 20 s: {SLOW_BEFORE[finished]!r}")
+    rows = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [row[0] for row in rows] == SLOW_BEFORE, done.stderr
+    for expression, answer, seconds in rows:
+        assert seconds < 0.5, (expression, seconds)
+        if expression != "(-1) ** (10**999)":
+            assert answer.startswith("Error:") and "\n" not in answer, (expression, answer)
+    assert dict((row[0], row[1]) for row in rows)["(-1) ** (10**999)"] == "1"
+    assert "between -1000 and 1000" in rows[0][1]
+    assert "a 1000-digit number" in rows[2][1]
+
+
+def test_rounding_within_the_limit_still_works() -> None:
+    assert calculator("round(123456, -3)") == "123000"
+    assert calculator("round(10**999, -1000)") == "0"
+    assert calculator("round(3.14159, 2)") == "3.14"
+    assert calculator("round(2.5)") == "2"

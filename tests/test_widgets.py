@@ -286,12 +286,15 @@ def test_live_char_by_char_reveals_steps_as_they_complete(
     assert viewer.is_live and "Thinking" in viewer.status_label.value
     assert viewer.next_button.disabled and viewer.show_all_button.disabled
     seen_counts = []
-    for char in text:
+    for index, char in enumerate(text):
         viewer.feed(char)
         seen_counts.append(viewer.revealed)
         assert not is_sent(viewer, ANSWER)
-        for hidden in STEPS[viewer.revealed :]:
+        for hidden in STEPS[viewer.revealed + 1 :]:
             assert not is_sent(viewer, hidden)
+        if viewer.revealed < len(STEPS):  # the step being written: only what has arrived
+            writing = STEPS[viewer.revealed]
+            assert not is_sent(viewer, writing) or writing in text[: index + 1]
     assert sorted(set(seen_counts)) == [0, 1, 2, 3]
     final = viewer.finish(finish_reason="stop")
     assert not viewer.is_live and final.complete

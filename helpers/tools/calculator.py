@@ -13,6 +13,9 @@ Limits, all checked *before* the work is done:
 - nesting deeper than `MAX_DEPTH` levels is refused;
 - an integer result may have at most `MAX_DIGITS` digits, and `**` refuses
   exponents whose result would be bigger than that (so `9**9**9` costs nothing);
+  `*` compares the sizes of its operands first;
+- `round(x, n)` refuses n beyond `MAX_DIGITS` places either way (Python would
+  compute 10**-n for a negative n, so `round(1, -10**9)` would never end);
 - float results must be finite.
 
 Friendly input: `×` and `·` mean `*`, `÷` means `/`, `−` (the Unicode minus)
@@ -222,8 +225,8 @@ def _call(node: ast.Call, depth: int) -> Number:
     if node.keywords or any(isinstance(arg, ast.Starred) for arg in node.args):
         raise CalculatorError(f"{name}() takes plain numbers only, like {name}(2).")
     args = [_eval(arg, depth + 1) for arg in node.args]
-    if name == "round" and len(args) == 2 and not isinstance(args[1], int):
-        raise CalculatorError("round(x, n) needs a whole number n of decimal places.")
+    if name == "round" and len(args) == 2:
+        _check_round_places(args[1])
     try:
         result = FUNCTIONS[name](*args)
     except TypeError:
@@ -233,6 +236,22 @@ def _call(node: ast.Call, depth: int) -> Number:
     except OverflowError:
         raise _too_big() from None
     return _checked(result)
+
+
+def _check_round_places(places: Number) -> None:
+    """Refuse round(x, n) for an n that would cost a huge power of ten to honour.
+
+    Python rounds an integer to n < 0 places by computing 10 ** -n, so
+    round(1, -10**9) would run for ages; no number here has more than MAX_DIGITS digits,
+    so larger n can never matter.
+    """
+    if not isinstance(places, int):
+        raise CalculatorError("round(x, n) needs a whole number n of decimal places.")
+    if abs(places) > MAX_DIGITS:
+        size = str(places) if abs(places) < 10**12 else f"a {len(str(abs(places)))}-digit number"
+        raise CalculatorError(
+            f"round(x, n) needs n between -{MAX_DIGITS} and {MAX_DIGITS}, not {size}."
+        )
 
 
 def _checked(value: Number) -> Number:

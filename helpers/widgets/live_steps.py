@@ -55,6 +55,9 @@ class _Container:
     index: int = -1  # array: index of the element being read
 
 
+_JSON_OPENER = re.compile(r"\{(?=\s*(.?))", re.DOTALL)
+
+
 def find_json_start(text: str) -> int | None:
     """Where the answer's JSON object starts in `text`, or None if not (yet) known.
 
@@ -70,14 +73,12 @@ def find_json_start(text: str) -> int | None:
         if closing is None:
             return None
         search_from = closing.end()
-    position = text.find("{", search_from)
-    while position != -1:
-        after = text[position + 1 :].lstrip()
+    for opener in _JSON_OPENER.finditer(text, search_from):
+        after = opener.group(1)
         if not after:
-            return None  # wait for the next character to decide
-        if after[0] in '"}':
-            return position
-        position = text.find("{", position + 1)
+            return None  # only spaces so far: wait for the next character to decide
+        if after in '"}':
+            return opener.start()
     return None
 
 
@@ -118,22 +119,38 @@ class LiveSteps:
         titles: one entry per step: its title, or None.
         result: the final answer, set only once the whole JSON object has closed.
         json_closed: True once the answer's JSON object has closed.
+
+    Each piece is read once: the cost of `feed` grows with the piece, not with what
+    came before (only the value being read is kept in a working window), so a long
+    answer streams in linear time.
     """
 
     def __init__(self) -> None:
-        self.text = ""
         self.steps: list[str] = []
         self.titles: list[str | None] = []
         self.result: str | None = None
         self.json_closed = False
+        self._pieces: list[str] = []
+        self._joined: str | None = ""
+        self._window = ""  # the text from _window_start on; positions below are absolute
+        self._window_start = 0
         self._result_raw: str | None = None
         self._json_start: int | None = None
+        self._start_pending = False  # text ends in "{" plus spaces: the next piece decides
         self._scan_pos = 0
         self._stack: list[_Container] = []
         self._in_string = False
         self._escaped = False
         self._string_start = 0
         self._string_is_key = False
+
+    @property
+    def text(self) -> str:
+        """Everything fed so far, exactly as it arrived."""
+        if self._joined is None:
+            self._joined = "".join(self._pieces)
+            self._pieces = [self._joined]
+        return self._joined
 
     @property
     def result_complete(self) -> bool:
@@ -145,23 +162,49 @@ class LiveSteps:
         """True once the start of the answer's JSON object has been found."""
         return self._json_start is not None
 
+    @property
+    def writing_step(self) -> bool:
+        """True while the text of a step is arriving (its value has begun, not ended)."""
+        return self._current_step_start() is not None
+
     def feed(self, delta: str) -> list[str]:
         """Add the next piece of text; return the steps that became complete with it."""
-        self.text += delta
+        if not delta:
+            return []
+        self._pieces.append(delta)
+        self._joined = None
         known = len(self.steps)
+        if self.json_closed:
+            return []
+        self._window += delta
         if self._json_start is None:
-            start = find_json_start(self.text)
+            if not (self._start_pending or "{" in delta or ">" in delta):
+                return []  # neither a brace nor the end of a <think> tag: nothing to decide
+            start = find_json_start(self._window)
+            self._start_pending = self._window.rstrip().endswith("{")
             if start is None:
                 return []
-            self._json_start = self._scan_pos = start
-        if not self.json_closed:
-            self._scan()
+            self._json_start = self._scan_pos = self._window_start + start
+        self._scan()
+        self._trim()
         return self.steps[known:]
 
     def unfinished_step(self) -> str | None:
         """The text of the step being written right now, as far as it has arrived."""
-        found = self._unfinished()
+        found = self.unfinished()
         return found[0] if found else None
+
+    def unfinished(self) -> tuple[str, str | None] | None:
+        """Text and title of the step being written, decoded leniently; None if none."""
+        start = self._current_step_start()
+        if start is None:
+            return None
+        try:
+            value = jiter.from_json(self._slice(start).encode(), partial_mode="trailing-strings")
+        except ValueError:
+            return None
+        text, title = step_text_and_title(value)
+        return (text, title) if text.strip() else None
 
     def to_reasoning(
         self,
@@ -182,7 +225,7 @@ class LiveSteps:
         if error:
             warnings.append(f"The stream stopped early: {error}")
         if not self.result_complete:
-            unfinished = self._unfinished()
+            unfinished = self.unfinished()
             if unfinished:
                 steps.append(unfinished[0])
                 titles.append(unfinished[1])
@@ -202,36 +245,73 @@ class LiveSteps:
             warnings=warnings,
         )
 
+    # ---- the working window ------------------------------------------------------------
+    def _slice(self, start: int, end: int | None = None) -> str:
+        """Text between two absolute positions (both inside the window)."""
+        offset = self._window_start
+        return self._window[start - offset : None if end is None else end - offset]
+
+    def _trim(self) -> None:
+        """Forget window text that no value being read can need again."""
+        keep = self._scan_pos
+        if self._in_string and self._string_is_key:
+            keep = min(keep, self._string_start)
+        for level, container in enumerate(self._stack):
+            if container.value_start is not None and self._keeps_raw(level):
+                keep = min(keep, container.value_start)
+        drop = keep - self._window_start
+        if drop > 4096 and drop * 2 > len(self._window):  # cut in big bites: linear overall
+            self._window = self._window[drop:]
+            self._window_start = keep
+
+    def _keeps_raw(self, level: int) -> bool:
+        """True when the value being read at `level` is decoded once it ends."""
+        if level == 0:
+            key = self._stack[0].key or ""
+            return bool(STEP_KEY.match(key)) or key.lower() in RESULT_KEYS
+        return level == 1 and self._is_step_list(self._stack[1])
+
+    def _current_step_start(self) -> int | None:
+        if self.json_closed or not self._stack:
+            return None
+        top = self._stack[0]
+        if top.value_start is not None and STEP_KEY.match(top.key or ""):
+            return top.value_start
+        if len(self._stack) > 1 and self._is_step_list(self._stack[1]):
+            return self._stack[1].value_start
+        return None
+
     # ---- the scanner -----------------------------------------------------------------
     def _scan(self) -> None:
-        text, position = self.text, self._scan_pos
+        text, offset = self._window, self._window_start
+        position = self._scan_pos - offset
         while position < len(text):
             if self._in_string:
                 position = self._scan_string(text, position)
                 continue
             char = text[position]
             if char == '"':
-                self._open_string(position)
+                self._open_string(position + offset)
             elif char in "{[":
                 if self._stack:
-                    self._begin_value(position)
+                    self._begin_value(position + offset)
                 self._stack.append(_Container("object" if char == "{" else "array"))
             elif char in "}]":
-                if self._close_container(position):
-                    self._scan_pos = position + 1
+                if self._close_container(position + offset):
+                    self._scan_pos = position + offset + 1
                     return
             elif char == ":":
                 if self._stack:
                     self._stack[-1].expecting_key = False
             elif char == ",":
-                self._next_item(position)
+                self._next_item(position + offset)
             elif not char.isspace() and self._stack:
-                self._begin_value(position)  # a number, true, false or null
+                self._begin_value(position + offset)  # a number, true, false or null
             position += 1
-        self._scan_pos = position
+        self._scan_pos = position + offset
 
     def _scan_string(self, text: str, position: int) -> int:
-        """Move through string content; return the position after what was read."""
+        """Move through string content (window positions); return where reading stopped."""
         if self._escaped:
             self._escaped = False
             return position + 1
@@ -242,14 +322,14 @@ class LiveSteps:
             self._escaped = True
             return match.end()
         self._in_string = False
-        end = match.end()
+        end = match.end() + self._window_start
         top = self._stack[-1]
         if self._string_is_key:
-            key = decode_json_value(text[self._string_start : end])
+            key = decode_json_value(self._slice(self._string_start, end))
             top.key = key if isinstance(key, str) else str(key)
         else:
             self._end_value(top, end)
-        return end
+        return match.end()
 
     def _open_string(self, position: int) -> None:
         self._in_string = True
@@ -297,15 +377,14 @@ class LiveSteps:
         container.value_start = None
         if start is None:
             return
-        raw = self.text[start:end].strip()
         if self._is_top(container):
             key = container.key or ""
             if STEP_KEY.match(key):
-                self._add_step(decode_json_value(raw))
+                self._add_step(decode_json_value(self._slice(start, end).strip()))
             elif key.lower() in RESULT_KEYS:
-                self._result_raw = raw
+                self._result_raw = self._slice(start, end).strip()
         elif self._is_step_list(container):
-            self._add_step(decode_json_value(raw))
+            self._add_step(decode_json_value(self._slice(start, end).strip()))
 
     def _is_top(self, container: _Container) -> bool:
         return bool(self._stack) and container is self._stack[0]
@@ -322,22 +401,3 @@ class LiveSteps:
         text, title = step_text_and_title(value)
         self.steps.append(text)
         self.titles.append(title)
-
-    def _unfinished(self) -> tuple[str, str | None] | None:
-        """Text and title of the step being written, decoded leniently; None if none."""
-        if self.json_closed or not self._stack:
-            return None
-        start = None
-        top = self._stack[0]
-        if top.value_start is not None and STEP_KEY.match(top.key or ""):
-            start = top.value_start
-        elif len(self._stack) > 1 and self._is_step_list(self._stack[1]):
-            start = self._stack[1].value_start
-        if start is None:
-            return None
-        try:
-            value = jiter.from_json(self.text[start:].encode(), partial_mode="trailing-strings")
-        except ValueError:
-            return None
-        text, title = step_text_and_title(value)
-        return (text, title) if text.strip() else None

@@ -50,7 +50,7 @@ class JupyterLabServer:
     """
 
     def __init__(
-        self, root_dir: Path, state_dir: Path, *, startup_timeout: float = 45, app: str = "lab"
+        self, root_dir: Path, state_dir: Path, *, startup_timeout: float = 180, app: str = "lab"
     ) -> None:
         self.app = app  # "lab" for JupyterLab, "notebook" for Notebook 7
         self.root_dir = root_dir
@@ -113,7 +113,12 @@ class JupyterLabServer:
         return command
 
     def start(self) -> None:
-        """Start the server and wait until its API answers."""
+        """Start the server and wait until its API answers.
+
+        The limit is generous because a first start in a fresh environment compiles
+        every module it imports and builds JupyterLab's caches; a server that exits
+        early fails at once, with its log.
+        """
         self.state_dir.mkdir(parents=True, exist_ok=True)
         log = self.log_path.open("wb")
         self.process = subprocess.Popen(
@@ -132,7 +137,10 @@ class JupyterLabServer:
                 pass
             time.sleep(0.3)
         self.stop()
-        raise TimeoutError(f"jupyter lab did not start in {self.startup_timeout} s:\n{self.log()}")
+        raise TimeoutError(
+            f"waited {self.startup_timeout:.0f} s for jupyter {self.app} to answer on"
+            f" {self.base_url}/api/status; it did not. Its log:\n{self.log_tail()}"
+        )
 
     def stop(self) -> None:
         """Terminate the server (it shuts its kernels down), then kill it if it hangs."""
@@ -149,6 +157,27 @@ class JupyterLabServer:
     def log(self) -> str:
         """The server's output so far."""
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_tail(self, lines: int = 25) -> str:
+        """The last lines of the server's output (for a message that says what happened)."""
+        return "\n".join(self.log().splitlines()[-lines:])
+
+    def api(self, path: str) -> object:
+        """GET one of the server's REST endpoints (e.g. 'api/kernels'); None if it fails."""
+        try:
+            with urllib.request.urlopen(self.url(path), timeout=5) as reply:
+                return json.loads(reply.read().decode("utf-8"))
+        except (OSError, ValueError):
+            return None
+
+    def kernel_states(self) -> list[str]:
+        """The execution state of every running kernel ('starting', 'idle', 'busy'...)."""
+        kernels = self.api("api/kernels")
+        if not isinstance(kernels, list):
+            return []
+        return [
+            str(kernel.get("execution_state")) for kernel in kernels if isinstance(kernel, dict)
+        ]
 
     def __enter__(self) -> JupyterLabServer:
         self.start()
