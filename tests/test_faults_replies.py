@@ -116,7 +116,7 @@ def test_a_stream_without_finish_reason_is_cut_off_not_complete():
     assert "max_tokens" not in line and "\n" not in line
     shown = viewer.visible_text()
     assert "12" not in shown.replace("1200", "")  # no "Answer: 12" in the widget
-    assert "stopped early" in shown
+    assert "stopped" in shown.lower() and not viewer.is_live  # it says the reply broke off
 
 
 def test_a_whole_json_answer_without_finish_reason_is_still_refused():
@@ -138,5 +138,5 @@ def test_a_dropped_stream_is_named_as_a_dropped_connection():
         outcome = run_entry("think(stream)", server.url, 10)
     assert isinstance(outcome.error, openai.APIConnectionError)
     assert "connection dropped" in outcome.advice and "max_tokens" not in outcome.advice
-    assert "max_tokens" not in LAST_VIEWER_TEXT["think(stream)"]
-    assert "stopped early" in LAST_VIEWER_TEXT["think(stream)"]
+    shown = LAST_VIEWER_TEXT["think(stream)"]
+    assert "max_tokens" not in shown and "stopped" in shown.lower()
