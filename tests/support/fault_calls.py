@@ -222,9 +222,21 @@ def run_entry(entry: str, url: str, timeout: float) -> Outcome:
     return Outcome(entry, time.monotonic() - started, shown=shown)
 
 
+def import_everything() -> None:
+    """Load every module the entry points use, in this thread: several threads importing
+    the same modules for the first time at once can hit Python's import deadlock check."""
+    for name in ("think", "step_loop", "self_consistency", "self_check", "run_tool_agent"):
+        getattr(helpers, name)
+    for name in ("run_react", "evaluate", "default_tools"):
+        getattr(helpers, name)
+    helpers.make_problems("arithmetic", 1, seed=7)
+
+
 def run_entries(entries: list[str], url: str, timeout: float) -> dict[str, Outcome]:
     """Run entry points at the same time, one thread each (their waits overlap)."""
     from concurrent.futures import ThreadPoolExecutor
+
+    import_everything()
 
     with ThreadPoolExecutor(max_workers=len(entries)) as pool:
         futures = {entry: pool.submit(run_entry, entry, url, timeout) for entry in entries}
