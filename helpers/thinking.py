@@ -180,8 +180,6 @@ def _stream_once(client, model, messages, options, viewer):
                 pieces.append(delta.content)
                 if viewer is not None:
                     viewer.feed(delta.content)
-        if finish_reason is None:  # ended without saying it was done: the connection cut it
-            raise ReplyCutOff(stream.response.request, len("".join(pieces)))
     except (openai.APIConnectionError, httpx2.TransportError) as error:
         # The connection broke mid-answer: show what arrived, never a made-up ending.
         if viewer is not None:
@@ -190,6 +188,10 @@ def _stream_once(client, model, messages, options, viewer):
     except openai.OpenAIError as error:  # e.g. the server sent an error event mid-stream
         raise call_failed(viewer, error) from None
     text = scrub_text("".join(pieces), getattr(client, "api_key", None))
+    if finish_reason is None:  # it ended without saying it was done: the connection cut it
+        if viewer is not None and getattr(viewer, "is_live", False):
+            viewer.finish()  # the viewer names a stream with no finish reason itself
+        raise add_advice(ReplyCutOff(stream.response.request, len(text)))
     return text, finish_reason, refusal, usage, served_by
 
 
