@@ -18,6 +18,7 @@ import openai
 from helpers.modes.error_display import ShortTraceback, show_briefly
 from helpers.modes.recording_files import RecordingNotFoundError
 from helpers.modes.redaction import redact, redact_exception, request_secrets
+from helpers.modes.reply_checks import own_advice
 from helpers.modes.settings import ConfigurationError
 
 LOCAL_MODEL_HINT = "use the model on your computer (helpers.use_local_model())"
@@ -53,6 +54,8 @@ def explain_error(error: BaseException) -> str:
 
 
 def _explain(error: BaseException) -> str:
+    if advice := own_advice(error):  # a deadline, an unreadable or cut-off reply
+        return advice
     if isinstance(error, RecordingNotFoundError):
         return _explain_miss(error)
     if isinstance(error, ConfigurationError):

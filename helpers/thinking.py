@@ -6,9 +6,10 @@
 With `stream=True` and a live `StepViewer`, each step appears the moment it is
 complete in the stream. A reply cut off by `max_tokens` (`finish_reason ==
 "length"`) always raises, even when the text happens to parse: half an answer is
-never passed off as a whole one. Each call may write `THINK_TOKENS` tokens unless
-you pass `max_tokens=` (see `helpers/token_limits.py`). If the call fails, a live
-viewer is told why, so it never shows "Thinking..." for ever.
+never passed off as a whole one; neither is a stream that ends with no
+`finish_reason` (the connection, not the model, ended it). Each call may write
+`THINK_TOKENS` tokens unless you pass `max_tokens=` (see `helpers/token_limits.py`).
+If the call fails, a live viewer is told why, so it never shows "Thinking..." for ever.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import openai
 
 from helpers.errors import add_advice, explain_error
 from helpers.modes.client import get_client
+from helpers.modes.reply_checks import ReplyCutOff, scrub_text
 from helpers.modes.settings import default_model
 from helpers.parsing.errors import ReasoningParseError, cut_off_error
 from helpers.parsing.parse import parse_reasoning
@@ -82,6 +84,7 @@ def think(
         viewer: a live `StepViewer` (from `StepViewer.live(question)`) to feed.
         **options: passed to `chat.completions.create` (e.g. `temperature`). The reply
             may write `THINK_TOKENS` tokens; `max_tokens=` changes that (None: no limit).
+            `timeout=` is the call's deadline in seconds, retries included (live).
 
     Raises:
         ReasoningParseError: the reply cannot honestly be read as steps and a result
@@ -184,7 +187,12 @@ def _stream_once(client, model, messages, options, viewer):
         raise add_advice(error) from None
     except openai.OpenAIError as error:  # e.g. the server sent an error event mid-stream
         raise call_failed(viewer, error) from None
-    return "".join(pieces), finish_reason, refusal, usage, served_by
+    text = scrub_text("".join(pieces), getattr(client, "api_key", None))
+    if finish_reason is None:  # it ended without saying it was done: the connection cut it
+        if viewer is not None and getattr(viewer, "is_live", False):
+            viewer.finish()  # the viewer names a stream with no finish reason itself
+        raise add_advice(ReplyCutOff(stream.response.request, len(text)))
+    return text, finish_reason, refusal, usage, served_by
 
 
 def _finish_viewer(viewer, reasoning, finish_reason, problem) -> None:

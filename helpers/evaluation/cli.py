@@ -48,7 +48,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--concurrency", type=int, default=8, help="problems in flight at once")
     parser.add_argument("--rpm", type=float, help="at most this many requests per minute")
-    parser.add_argument("--timeout", type=float, default=60.0, help="seconds per attempt")
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        help="deadline of each call in seconds, retries included (default: HOMEMADE_O1_TIMEOUT,"
+        " else 120)",
+    )
     parser.add_argument("--max-retries", type=int, help="SDK retries for 429/5xx/timeouts")
     parser.add_argument("--samples", type=int, default=1, help="answers per problem")
     parser.add_argument("--temperature", type=float, help="sampling temperature")

@@ -12,16 +12,18 @@ How it runs:
   optionally spaces calls out.
 * **Retries by the SDK.** 429s, 5xx errors, timeouts and dropped connections are
   retried `max_retries` times by the `openai` SDK itself, with exponential backoff
-  that honours the server's `Retry-After` / `retry-after-ms`. `timeout` applies to
-  each attempt.
+  that honours the server's `Retry-After` / `retry-after-ms`. `timeout` is the
+  deadline of each whole call, its retries included (default `HOMEMADE_O1_TIMEOUT`,
+  else 120 s); a call that runs out of it is a failed call, and the run goes on.
 * **Every result is kept** in `results_path` (JSON Lines, one line per
   (problem, strategy, sample)), written as it arrives. Run again with the same file
   and only the missing results are asked for.
 * **Failures are results.** A reply that cannot be used (cut off, unreadable,
   refused, a loop with no answer) is kept as a failure and never asked again: the
   model answered and you paid. A call that still failed after the SDK's retries
-  (rate limit, timeout, server error) is a failure of *this* run's report, and the
-  next run with the same file asks it again (unless `retry_failed_calls=False`).
+  (rate limit, timeout, server error, a body that is not JSON) is a failure of
+  *this* run's report, and the next run with the same file asks it again (unless
+  `retry_failed_calls=False`).
   A wrong key, an unknown model or no credit stops the run at once with advice:
   every other call would fail the same way.
 
@@ -191,6 +193,12 @@ def _client_for(run: _Run) -> tuple[Any, bool]:
     return run.client, False
 
 
+def _secrets(run: _Run) -> tuple[str, ...]:
+    """The key of the client given to the run (the store keeps it out of the results)."""
+    key = getattr(run.client, "api_key", None)
+    return (key,) if isinstance(key, str) and key else ()
+
+
 def _check_same_setup(store: ResultStore, run: _Run) -> None:
     """Refuse to mix results made with another prompt, model or options into this file."""
     expected = {s.name: s.prompt_id for s in run.strategies}
@@ -297,7 +305,7 @@ async def _evaluate(run: _Run, bar: Any) -> Report:
     """Run what is still to do and build the report; `bar` is a tqdm bar or None."""
     jobs = plan_jobs(run.problems, run.strategies, run.samples)
     planned = {job.key for job in jobs}
-    with ResultStore(run.results_path) as store:
+    with ResultStore(run.results_path, secrets=_secrets(run)) as store:
         _check_same_setup(store, run)
         failed_calls: set[tuple[str, str, int]] = set()
         if run.retry_failed_calls:  # a call that failed earlier is asked again...
@@ -383,7 +391,7 @@ def evaluate(
     results_path: str | Path | None = None,
     samples: int = 1,
     requests_per_minute: float | None = None,
-    timeout: float | None = 60.0,
+    timeout: float | None = None,
     max_retries: int | None = None,
     limit: int | None = None,
     progress: bool = True,
@@ -409,7 +417,8 @@ def evaluate(
             above 0 so that samples can differ. Samples of one problem are not
             independent, so the intervals are then a little too narrow.
         requests_per_minute: at most this many calls start per minute (None: no cap).
-        timeout: seconds allowed for each attempt of each call.
+        timeout: the deadline in seconds of each call, every retry and wait included
+            (default: your client's own timeout, else `HOMEMADE_O1_TIMEOUT`, else 120 s).
         max_retries: how often the SDK retries a 429, 5xx, timeout or dropped
             connection (default 3 for the client made here; your client's own otherwise).
         limit: ask at most this many new (problem, strategy, sample) results now; run

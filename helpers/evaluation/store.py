@@ -14,6 +14,8 @@ Rules:
   error that names the line, since silently dropping it would lose a result.
 * While a run writes to a file, a lock file next to it keeps a second run out
   (POSIX only; released automatically if the process dies).
+* No key is ever written: the text a server sent back (`result`, `error`,
+  `served_by`) is scrubbed of the key in use and of anything shaped like a key.
 """
 
 from __future__ import annotations
@@ -28,7 +30,11 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any
 
+from helpers.modes.redaction import redact
+
 Key = tuple[str, str, int]
+# Fields holding text that came from the server, so possibly a key it echoed back.
+SERVER_TEXT_FIELDS = ("result", "error", "served_by")
 
 
 class ResultsFileError(ValueError):
@@ -47,9 +53,12 @@ class ResultStore:
     line) and takes the lock; leaving closes the file.
     """
 
-    def __init__(self, path: str | Path | None = None, *, fsync: bool = True) -> None:
+    def __init__(
+        self, path: str | Path | None = None, *, fsync: bool = True, secrets: Iterable[str] = ()
+    ) -> None:
         self.path = Path(path) if path is not None else None
         self.fsync = fsync
+        self.secrets = tuple(secrets)
         self.rows: list[dict[str, Any]] = []
         self.keys: set[Key] = set()
         self.torn_line_dropped = False
@@ -73,7 +82,7 @@ class ResultStore:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._take_lock()
         try:
-            text = self.path.read_text(encoding="utf-8") if self.path.exists() else ""
+            text = read_text(self.path)
             self.rows, self.keys = [], set()
             for row in self._parse(text):
                 self._remember(row)
@@ -131,6 +140,7 @@ class ResultStore:
     # ---- writing ----------------------------------------------------------------------
     def append(self, row: dict[str, Any]) -> bool:
         """Keep one result and write it to the file at once. False if its key is known."""
+        row = without_secrets(row, self.secrets)
         line = json.dumps(row, ensure_ascii=False) + "\n"
         with self._lock:
             if result_key(row) in self.keys:
@@ -179,6 +189,40 @@ class ResultStore:
             self._handle = self.path.open("a", encoding="utf-8")
 
 
+def without_secrets(row: dict[str, Any], secrets: Iterable[str] = ()) -> dict[str, Any]:
+    """A copy of `row` whose server-sent text holds no key (the given ones, the
+    environment's `OPENAI_API_KEY`, and anything shaped like a key)."""
+    known = [*secrets, os.environ.get("OPENAI_API_KEY", "")]
+    clean = dict(row)
+    for name in SERVER_TEXT_FIELDS:
+        if isinstance(clean.get(name), str):
+            clean[name] = redact(clean[name], tuple(known))
+    return clean
+
+
+def read_text(path: Path) -> str:
+    """The text of a results file ("" if there is none); a file that is not UTF-8 text
+    raises `ResultsFileError` naming it."""
+    if not path.exists():
+        return ""
+    data = path.read_bytes()
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data[: error.start].count(b"\n") + 1
+        raise ResultsFileError(
+            f"{path.name} is not a results file: it is not UTF-8 text (byte {error.start}, "
+            f"line {line}). Use another results_path, or move that file away."
+        ) from None
+    if "\x00" in text:
+        raise ResultsFileError(
+            f"{path.name} is not a results file: it holds binary data (a NUL byte on line "
+            f"{text[: text.index(chr(0))].count(chr(10)) + 1}). Use another results_path, "
+            "or move that file away."
+        )
+    return text
+
+
 def parse_lines(text: str, name: str = "results") -> Iterator[tuple[dict[str, Any], bool]]:
     """Read JSONL text as `(row, torn)` pairs.
 
@@ -195,9 +239,20 @@ def parse_lines(text: str, name: str = "results") -> Iterator[tuple[dict[str, An
         try:
             row = _read_line(last, len(lines) + 1, name)
         except ResultsFileError:
+            if not _could_be_torn(last):  # not the start of a result: some other file
+                raise
             yield {}, True
         else:
             yield row, False  # complete, just missing its newline
+
+
+ROW_START = '{"problem_id": '  # how every stored result begins (make_row's first field)
+
+
+def _could_be_torn(line: str) -> bool:
+    """Whether a last line may be a result cut off mid-write (so dropping it loses nothing)."""
+    line = line.strip()
+    return line.startswith(ROW_START) or ROW_START.startswith(line)
 
 
 def _read_line(line: str, number: int, name: str) -> dict[str, Any]:
@@ -217,5 +272,4 @@ def _read_line(line: str, number: int, name: str) -> dict[str, Any]:
 def read_results(path: str | Path) -> list[dict[str, Any]]:
     """The results in a JSONL file, for your own analysis (a torn last line is skipped)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8") if path.exists() else ""
-    return [row for row, torn in parse_lines(text, path.name) if not torn]
+    return [row for row, torn in parse_lines(read_text(path), path.name) if not torn]

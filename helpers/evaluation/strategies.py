@@ -33,6 +33,8 @@ from typing import Any
 import openai
 
 from helpers.evaluation.problems import Problem
+from helpers.modes.deadline import within_deadline
+from helpers.modes.reply_checks import parsed_completion
 from helpers.modes.transports import REPLAY_HEADER
 from helpers.more_calls.loop import LAST_CALL, LOOP_SYSTEM_PROMPT, NEXT_STEP, RESEND, LoopState
 from helpers.parsing.errors import ReasoningParseError
@@ -94,8 +96,9 @@ class ChatCaller:
 
     Works with an `AsyncOpenAI` client, or a sync `OpenAI` one (each call then runs
     in a thread). A `pacer` (any object with `async wait()`) spaces calls out, and
-    `timeout` is passed to every request (the SDK retries timeouts, 429s and 5xx
-    errors `max_retries` times, honouring the server's Retry-After).
+    `timeout` is passed to every request: the deadline of the whole call, the SDK's
+    retries of timeouts, 429s and 5xx errors included (held by the clients of
+    `get_async_client`/`get_client`, and for any async client by a cancel scope here).
     """
 
     def __init__(
@@ -132,10 +135,12 @@ class ChatCaller:
             request["timeout"] = self.timeout
         create = self.client.chat.completions.with_raw_response.create
         if isinstance(self.client, openai.AsyncOpenAI):
-            raw = await create(model=self.model, messages=messages, **request)
+            raw = await within_deadline(
+                create(model=self.model, messages=messages, **request), self.client, self.timeout
+            )
         else:
             raw = await asyncio.to_thread(create, model=self.model, messages=messages, **request)
-        completion = raw.parse()
+        completion = parsed_completion(raw)
         choice = completion.choices[0]
         usage = Usage.from_api(completion.usage)
         if usage is not None:

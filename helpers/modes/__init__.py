@@ -8,6 +8,10 @@ under it:
 - `keys`: typing a key in a notebook, pointing at a local server or a local model;
 - `local/`: local mode: a GGUF model run in this process by llama.cpp;
 - `transports`: the HTTP transports that replay recordings (offline) and save them (record);
+- `deadline`: the transport under every live client, so no call waits past its deadline
+  (`HOMEMADE_O1_TIMEOUT`, or `timeout=`), retries included;
+- `reply_checks`: what that transport checks in a reply (a body that is not JSON, a
+  server error no retry can fix, a key echoed back) and the errors naming those faults;
 - `recording_files`: the recording file format, matching a request to its recording,
   and the message a miss gives;
 - `wire`: chat-completion replies in the exact JSON shape the API sends.

@@ -21,6 +21,7 @@ from typing import Any
 import httpx2
 import openai
 
+from helpers.modes.deadline import deadline_transport, default_timeout
 from helpers.modes.recording_files import RecordingLibrary
 from helpers.modes.settings import (
     ConfigurationError,
@@ -137,14 +138,24 @@ def _client_options(mode: str, options: dict[str, Any], *, is_async: bool) -> di
         options.setdefault("http_client", http_class(transport=_local_transport()))
         return options
     options = _live_options(options)
-    if mode == "live":  # error bodies lose any key the server echoes (helpers/modes/transports)
-        options.setdefault(
-            "http_client", (AsyncRedactingHttpClient if is_async else RedactingHttpClient)()
-        )
-    if mode == "record":
-        recorder = RecordingTransport(recordings_dir(), tag=record_tag())
-        options.setdefault("http_client", http_class(transport=recorder))
+    if "http_client" not in options:  # a whole-call deadline for every call (deadline.py)
+        url = str(options.get("base_url") or base_url())
+        sender: Any = deadline_transport(options.get("timeout"), is_async=is_async, url=url)
+        options.setdefault("timeout", default_timeout())
+        if mode == "live":  # error bodies lose any key the server echoes (transports.py)
+            redacting = AsyncRedactingHttpClient if is_async else RedactingHttpClient
+            options["http_client"] = redacting(transport=sender)
+        else:
+            options["http_client"] = http_class(transport=_recorded(mode, sender, is_async))
     return options
+
+
+def _recorded(mode: str, sender: Any, is_async: bool) -> Any:
+    """In record mode, a RecordingTransport that sends through `sender`; else `sender`."""
+    if mode != "record":
+        return sender
+    inner = {"async_transport" if is_async else "sync_transport": sender}
+    return RecordingTransport(recordings_dir(), tag=record_tag(), **inner)
 
 
 def get_client(mode: str | None = None, **client_options: Any) -> openai.OpenAI:
@@ -155,7 +166,8 @@ def get_client(mode: str | None = None, **client_options: Any) -> openai.OpenAI:
             else live when a key or base URL is set, else local when a local model is
             downloaded, else offline.
         **client_options: passed on to `openai.OpenAI` (e.g. `timeout=20`,
-            `max_retries=5`, `base_url=...`).
+            `max_retries=5`, `base_url=...`). Live, `timeout` is the deadline of each
+            whole call, retries included (default `HOMEMADE_O1_TIMEOUT`, else 120 s).
     """
     mode = resolve_mode(mode)
     return openai.OpenAI(**_client_options(mode, client_options, is_async=False))
@@ -178,12 +190,13 @@ def get_http_client(mode: str | None = None, **http_options: Any) -> httpx2.Clie
         http_options.setdefault("transport", _replay_transport())
     elif mode == "local":
         http_options.setdefault("transport", _local_transport())
-    elif mode == "record":
-        _live_options({})
-        http_options.setdefault("transport", RecordingTransport(recordings_dir(), tag=record_tag()))
     else:
         _live_options({})
-    http_options.setdefault("timeout", 60.0)
+        if "transport" not in http_options:  # a whole-call deadline, as for get_client
+            timeout = http_options.get("timeout")
+            sender = deadline_transport(timeout, is_async=False, url=base_url(), sdk=False)
+            http_options["transport"] = _recorded(mode, sender, False)
+    http_options.setdefault("timeout", default_timeout())
     return httpx2.Client(**http_options)
 
 

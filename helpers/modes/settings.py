@@ -106,7 +106,10 @@ def _positive_number(name: str, default: float) -> float:
     except ValueError:
         value = math.nan
     if not value > 0 or math.isinf(value):
-        raise ConfigurationError(f"{name} must be a positive number, not {raw!r}.")
+        raise ConfigurationError(
+            f"{name} must be a positive number, not {raw!r} "
+            f"(unset it for the default of {default:g})."
+        )
     return value
 
 
