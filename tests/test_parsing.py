@@ -117,6 +117,26 @@ def test_truncated_answer_is_never_shortened() -> None:
     assert caught.value.reason == "truncated"
 
 
+def test_a_byte_order_mark_inside_the_text_is_kept() -> None:
+    # Found by Hypothesis (test_g1_objects_keep_titles): a U+FEFF written raw inside a
+    # string is a character of the model's text, not a byte order mark; removing it
+    # everywhere shortened titles and steps, and a step that held only it vanished.
+    objects = [
+        {"title": "x\ufeffy", "content": "a\ufeff", "next_action": "continue"},
+        {"title": "\ufeff", "content": "\ufeff", "next_action": "final_answer"},
+    ]
+    text = json.dumps({"steps": objects, "final_answer": "4\ufeff2"}, ensure_ascii=False)
+    parsed = parse_reasoning(text)
+    assert parsed.titles == ["x\ufeffy", "\ufeff"]
+    assert parsed.steps == ["a\ufeff", "\ufeff"]
+    assert parsed.result == "4\ufeff2"
+    assert parsed.repairs == []
+    # ...while one at the very start is a byte order mark, and is removed (and said)
+    parsed = parse_reasoning("\ufeff" + text)
+    assert parsed.titles == ["x\ufeffy", "\ufeff"]
+    assert parsed.repairs == ["removed byte order mark"]
+
+
 # ---- building blocks -------------------------------------------------------------------
 
 

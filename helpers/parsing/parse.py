@@ -24,6 +24,7 @@ from helpers.parsing.shape import (
     find_answer,
 )
 from helpers.parsing.text import (
+    BYTE_ORDER_MARK,
     FENCE_LINE,
     cut_at_special_token,
     first_line,
@@ -69,7 +70,7 @@ def parse_reasoning(text: str) -> Reasoning:
         raise ReasoningParseError("empty", text=text or "")
     repairs: list[str] = []
     cleaned = normalize_text(text)
-    if "\ufeff" in text:
+    if text.startswith(BYTE_ORDER_MARK):
         repairs.append("removed byte order mark")
     try:
         cleaned, channels = select_final_channel(cleaned)

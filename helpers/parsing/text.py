@@ -67,6 +67,7 @@ _HARMONY_HEADER = re.compile(
 _HARMONY_END = re.compile(r"<\|(?:end|return|call)\|>|<\|start\|>|<\|channel\|>")
 # The same format with its special tokens dropped by the server: "analysisWe need
 # to ...assistantfinal{...}".
+BYTE_ORDER_MARK = "\ufeff"
 _BARE_HARMONY_START = re.compile(r"\A\s*analysis(?=[A-Z])")
 _BARE_HARMONY_FINAL = "assistantfinal"
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*[\w+.-]*[ \t]*$", re.MULTILINE)
@@ -84,8 +85,13 @@ _REFUSAL = re.compile(
 
 
 def normalize_text(text: str) -> str:
-    """Drop a byte order mark and turn Windows (CRLF) line endings into plain newlines."""
-    return text.replace("\ufeff", "").replace("\r\n", "\n")
+    """Drop a byte order mark and turn Windows (CRLF) line endings into plain newlines.
+
+    Only a U+FEFF at the very start is a byte order mark. Further on it is a character of
+    the text (a zero-width no-break space) and is kept, so a step holding one comes back
+    whole.
+    """
+    return text.removeprefix(BYTE_ORDER_MARK).replace("\r\n", "\n")
 
 
 def cut_at_special_token(text: str) -> tuple[str, str | None]:
