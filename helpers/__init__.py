@@ -48,7 +48,7 @@ _PUBLIC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         "helpers.prices",
         ("PRICES", "PRICE_TABLE_DATE", "estimate_cost", "format_cost", "price_for"),
     ),
-    # 02 · The JSON step prompt: prompts, JSON mode, a schema, what a server honours
+    # 02 · The JSON step prompt: prompts, tokens, JSON mode, a schema, what a server honours
     (
         "02",
         "helpers.prompts",
@@ -62,6 +62,7 @@ _PUBLIC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
             "step_messages",
         ),
     ),
+    ("02", "helpers.tokens", ("load_tokenizer", "show_tokens", "token_pieces")),
     ("02", "helpers.checks.probe", ("ServerReport", "probe_server")),
     # 03 · Parsing the steps: read a messy reply honestly; think() puts it together
     ("03", "helpers.parsing.parse", ("parse_reasoning",)),
