@@ -82,6 +82,17 @@ def test_the_nearest_question_is_found_by_the_users_words_not_the_system_prompt(
     assert "tutor" not in str(error), "the system prompt is not what the learner asked"
 
 
+def test_a_question_after_long_instructions_is_still_shown(tmp_path):
+    # notebook 02's first prompt: instructions first, the question last, in one user message
+    rules = "Work out the answer to the question below, in small numbered steps. " * 3
+    _record(tmp_path, {"model": "m", "messages": _ask(rules + "Question: What is 2 + 3?")})
+    error = _miss(tmp_path, messages=_ask(rules + "Question: What is 17 * 23?"))
+    asked = next(line for line in str(error).splitlines() if "You asked" in line)
+    assert asked.startswith('  You asked: "Work out the') and "What is 17 * 23?" in asked
+    assert len(asked) <= 90
+    assert "What is 2 + 3?" in str(error)  # the nearest recorded one shows its question too
+
+
 def test_a_changed_setting_shows_your_value_and_the_recorded_ones(tmp_path):
     question = _ask("Name a pet robot.")
     for temperature in (0, 1.2):

@@ -290,8 +290,17 @@ def _numeric_first(text: str) -> tuple[int, float, str]:
 
 
 def _quote(text: str, width: int = 70) -> str:
+    """A message on one line, clipped in the middle: a prompt that puts its instructions
+    first and the question last (notebook 02's first prompt) still shows the question."""
     text = " ".join(str(text).split())
-    return json.dumps(text if len(text) <= width else text[: width - 1] + "…", ensure_ascii=False)
+    if len(text) > width:
+        head, tail = text[: width // 3], text[width // 3 - width + 2 :]
+        if text[len(head)] != " ":  # cut at a space, not inside a word
+            head = head.rpartition(" ")[0] or head
+        if text[-len(tail) - 1] != " ":
+            tail = tail.partition(" ")[2] or tail
+        text = f"{head.rstrip()} … {tail.lstrip()}"
+    return json.dumps(text, ensure_ascii=False)
 
 
 def _where(recording: Recording, root: Any) -> str:
