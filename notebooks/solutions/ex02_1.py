@@ -1,6 +1,7 @@
 SYSTEM = (
-    "Think step by step before you answer. Reply with JSON only, shaped like "
-    '{"steps": ["first step", "second step"], "result": "the final answer"}. '
+    "Think step by step before you answer. Reply with JSON only, "
+    'shaped like {"steps": ["first step", "second step"], '
+    '"result": "the final answer"}. '
     "Keep each step short, and put only the answer in result."
 )
 
