@@ -188,3 +188,18 @@ def test_a_multi_line_message_fails():
 def test_returning_something_else_fails():
     verdict = check_03_3(lambda reply: reply.choices[0].message.content)
     assert not verdict and "parse_reasoning" in verdict.problem
+
+
+def test_the_03_1_hint_is_a_nudge_not_the_solution():
+    # issue 13: the hint named every call of the solution; it should point back at the
+    # lesson instead and leave the writing to the learner
+    from helpers.exercises import HINTS
+
+    _looked_for, hint = HINTS["03.1"]
+    given_away = [
+        name
+        for name in ("raw_decode", "JSONDecoder", "finditer", "strict=False", "str(result)")
+        if name in hint
+    ]
+    assert not given_away, f"the hint gives away {given_away}: {hint}"
+    assert "rung" in hint.lower()  # it points back at the lesson

@@ -139,11 +139,10 @@ def check_03_1(parse_steps: Any) -> str | None:
     and braces around the JSON, and raw line breaks in strings; and raising ValueError for no
     JSON, no steps, no result or empty steps
 
-    Hint: Look for each '{' with re.finditer and try
-    json.JSONDecoder(strict=False).raw_decode(text, index) there; the first non-empty dict wins,
-    and fences and chat are skipped for free. Then check data.get('steps') is a non-empty list
-    and 'result' is there, raising ValueError('...') otherwise; return ([str(s) for s in steps],
-    str(result)).
+    Hint: Rungs 1 to 3 of this notebook already read all three kinds of reply. Which
+    function there finds the object whatever surrounds it, and which json setting lets a
+    raw line break through? Once you have the object, decide what must be in it before you
+    return anything.
     """
     with _watch_calls_into(_HELPERS_PARSER) as used:
         _raised(partial(parse_steps, READABLE[0][1]))
@@ -173,9 +172,9 @@ def check_03_2(order_steps: Any) -> str | None:
     r"""order_steps(keys) returning only the step keys (step3, Step 3, STEP_3, ...) sorted by their
     number, leaving the list it is given unchanged
 
-    Hint: Use re.fullmatch(r'step[ _]?(\d+)', key, re.IGNORECASE) to pick the step keys and read
-    their number; then sort (number, key) pairs and keep the keys. Sorting the key strings
-    themselves puts 'step10' before 'step2'.
+    Hint: Match the whole key, not just a part of it, against a pattern: 'step', an optional
+    space or underscore, then digits (the re module has a flag for any case). Sort by the
+    number read as an int: sorting the strings puts 'step10' before 'step2'.
     """
     twelve = [f"step{number}" for number in range(1, 13)]
     shuffled = twelve + ["result", "final_answer"]

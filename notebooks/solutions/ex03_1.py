@@ -1,11 +1,12 @@
 import json
 import re
 
-DECODER = json.JSONDecoder(strict=False)  # strict=False: raw line breaks inside strings
+# strict=False: raw line breaks inside strings are read as they are
+DECODER = json.JSONDecoder(strict=False)
 
 
 def parse_steps(text):
-    for brace in re.finditer(r"\{", text):  # the first { that starts a JSON object wins
+    for brace in re.finditer(r"\{", text):  # the first object wins
         try:
             data, _end = DECODER.raw_decode(text, brace.start())
         except json.JSONDecodeError:
