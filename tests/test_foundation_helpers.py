@@ -96,15 +96,18 @@ def test_ask_for_key_stays_offline_when_nobody_can_type(monkeypatch, capsys):
     assert "OPENAI_API_KEY" not in os.environ
 
 
-def test_ask_for_key_keeps_the_key_in_the_environment_and_never_prints_it(monkeypatch, capsys):
+def test_ask_for_key_saves_the_key_for_the_session_and_never_prints_it(monkeypatch, capsys):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("HOMEMADE_O1_MODE", raising=False)
     secret = "sk-" + "typedbyhand" * 3
     monkeypatch.setattr(keys.getpass, "getpass", lambda prompt: f"  {secret}\n")
     keys.ask_for_key()
-    assert os.environ["OPENAI_API_KEY"] == secret
+    # saved in the key file, not in this process's environment (child processes inherit that)
+    assert "OPENAI_API_KEY" not in os.environ
+    assert helpers.get_client().api_key == secret
     out = capsys.readouterr().out
     assert secret not in out and "Mode: live" in out
+    keys.forget_key()
 
 
 def test_use_local_server_and_forget(monkeypatch, capsys):
