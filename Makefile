@@ -16,6 +16,8 @@ lab: install
 
 test: install-dev
 	$(BIN)/ruff check helpers tests notebooks scripts
+	$(BIN)/ruff format --check helpers tests scripts
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 install: $(VENV)/.installed
