@@ -6,7 +6,7 @@
 
 PYTHON   ?= python3
 LAB_ARGS ?=
-VENV     := .venv
+VENV     ?= .venv
 BIN    := $(VENV)/bin
 
 .PHONY: lab test install install-dev install-local local check notebooks record benchmark clean
