@@ -303,3 +303,29 @@ def test_model_check_in_record_mode_writes_no_recording(monkeypatch, recordings_
     )
     assert check.status == "OK" and len(requests) == 1
     assert not list(recordings_folder.rglob("*.json"))
+
+
+# ---- checkup in local mode ---------------------------------------------------------------
+def test_model_check_in_local_mode_asks_the_local_model(local_mode, capsys):
+    check = helpers.checks.checkup.check_model()
+    assert check.status == "OK", check
+    assert f"{local_mode.stem} is loaded on this computer" in check.detail
+    helpers.print_checkup()
+    rows = capsys.readouterr().out.splitlines()
+    assert next(line for line in rows if "] model:" in line).startswith("[OK  ]")
+    assert next(line for line in rows if "] mode:" in line).startswith("[OK  ]")
+
+
+def test_model_check_in_local_mode_accepts_another_requested_name(local_mode, monkeypatch):
+    monkeypatch.setenv("HOMEMADE_O1_MODEL", "gpt-4o-mini")
+    check = helpers.checks.checkup.check_model()
+    assert check.status == "OK" and "answers requests for 'gpt-4o-mini'" in check.detail
+
+
+def test_checkup_in_local_mode_without_the_model_file_is_not_ok(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "local")
+    monkeypatch.setenv("HOMEMADE_O1_LOCAL_MODEL", str(tmp_path / "missing.gguf"))
+    mode_row = helpers.checks.checkup.check_mode()
+    assert mode_row.status == "FAIL" and "cannot start" in mode_row.detail
+    assert mode_row.fix  # what to do: install the extra, or get the model
+    assert helpers.checks.checkup.check_model().status != "OK"
