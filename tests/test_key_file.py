@@ -209,3 +209,12 @@ def test_a_key_typed_in_one_kernel_is_used_by_another_until_forgotten(key_path, 
         text=True,
     )
     assert found.stdout == "", f"the key is in {found.stdout}"
+
+
+def test_use_offline_goes_back_to_the_recordings_and_keeps_the_key(key_path, capsys):
+    key_file.save_key(SECRET)
+    assert resolve_mode() == "live"
+    helpers.use_offline()
+    assert resolve_mode() == "offline"
+    assert "Mode: OFFLINE" in capsys.readouterr().out
+    assert key_path.exists()  # the saved key is kept for when the learner goes back

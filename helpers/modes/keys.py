@@ -133,6 +133,19 @@ def use_local_model(
     print(mode_summary())
 
 
+def use_offline() -> None:
+    """Go back to the recorded answers (offline replay) in this notebook.
+
+    Sets `HOMEMADE_O1_MODE=offline` for this kernel only: a saved key, a server or a
+    local model stay where they are, and `helpers.use_local_model()` or unsetting the
+    mode brings them back. Make the client again afterwards.
+    """
+    os.environ["HOMEMADE_O1_MODE"] = "offline"
+    from helpers.modes.client import mode_summary
+
+    print(mode_summary())
+
+
 def forget_key() -> None:
     """Delete the saved key and forget a key, server or model set in this session.
 
