@@ -499,11 +499,18 @@ class ProducerClock(ArrivalClock):
 
 
 class SizedViewer(TimedViewer):
-    """A TimedViewer that also notes how much text had been fed after each piece."""
+    """A TimedViewer that also notes how much text had been fed after each piece, and
+    how many pieces had been fed when each step became visible."""
 
     def start_timing(self, start: float) -> None:
-        super().start_timing(start)
         self.fed_size: list[int] = []  # per piece: characters fed so far, this piece included
+        self.shown_after: list[int] = []  # per step: pieces fed when it became visible
+        super().start_timing(start)
+
+    def _note_shown(self, change: object) -> None:
+        super()._note_shown(change)
+        while len(self.shown_after) < self.revealed:
+            self.shown_after.append(self.fed)
 
     def feed(self, delta: str) -> list[str]:
         self.fed_size.append((self.fed_size[-1] if self.fed_size else 0) + len(delta))
@@ -567,6 +574,8 @@ class LocalRun:
     waits_after_step_1: float  # seconds the transport spent producing events after the one
     # carrying step 1's closing quote (generating the rest of the reply, if it streams)
     token_gaps: list[float]  # seconds between consecutive content events
+    pieces_late: list[int]  # per step: pieces fed after the one with its closing quote
+    # before it was shown (0: shown with its own piece, not a token later)
 
 
 def local_transport(model: Path, threads: int, context: int) -> httpx2.BaseTransport:
@@ -606,6 +615,10 @@ def local_run(
         raise RuntimeError(f"the reply's steps and think()'s steps differ: {received!r}")
     offsets = [end for end, _ in ends]
     quote_arrived = [next(t for t, size in arrivals if size > offset) for offset in offsets]
+    quote_piece = [
+        next(number for number, size in enumerate(viewer.fed_size, 1) if size > offset)
+        for offset in offsets
+    ]
     # when each piece the viewer was fed had arrived (one event may carry several pieces)
     piece_arrivals = [next(t for t, size in arrivals if size >= end) for end in viewer.fed_size]
     lags, delays = viewer.partial_shown(piece_arrivals)
@@ -628,6 +641,7 @@ def local_run(
             first_token=content[0],
             waits_after_step_1=sum(clock.waits[step_1_event + 1 :]),
             token_gaps=[b - a for a, b in zip(content, content[1:])],
+            pieces_late=[shown - quote for shown, quote in zip(viewer.shown_after, quote_piece)],
         ),
         reasoning,
     )
@@ -680,6 +694,12 @@ def report_local(results: list[LocalRun], description: str) -> bool:
         f" closing-quote time (worst run; target <= 1.05x); quote -> shown median"
         f" {med(delays_1):.2f} ms, worst {max(delays_1):.2f} ms"
     )
+    late = [late for result in results for late in result.pieces_late]
+    own_ok = bool(late) and max(late) == 0
+    print(
+        f"{'PASS' if own_ok else 'FAIL'}: {late.count(0)} of {len(late)} steps shown with the"
+        " piece carrying their closing quote, without waiting for the next token (target: all)"
+    )
     sooner = min(run.whole_reply / run.visible[0] for run in runs)
     print(
         f"info: step 1 shown {sooner:.1f}x sooner than waiting for the whole reply (worst run;"
@@ -695,7 +715,7 @@ def report_local(results: list[LocalRun], description: str) -> bool:
         f" later, worst {max(lags) if lags else '-'} chunk(s) behind (target <= 1);"
         f" arrival -> shown median {med(delays_ms):.2f} ms, max {max(delays_ms):.2f} ms"
     )
-    return streaming_ok and quote_ok and partial_ok
+    return streaming_ok and quote_ok and own_ok and partial_ok
 
 
 def tiny_model() -> Path:

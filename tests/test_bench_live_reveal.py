@@ -113,10 +113,11 @@ def test_local_part_runs_and_reports_on_the_tiny_model(bench, local_mode, capsys
         # the rest of the reply was generated after step 1 was handed over (streaming is real)
         assert result.waits_after_step_1 > 0.05 * run.whole_reply
         assert run.partial_lags and max(run.partial_lags) <= 1
+        assert result.pieces_late == [0, 0, 0]  # each step shown with its closing quote
     verdict = bench.report_local(results, description)
     shown = capsys.readouterr().out
     assert "step | closing quote arrives" in shown and "\n   3 |" in shown
-    assert shown.count("PASS") + shown.count("FAIL") == 3
+    assert shown.count("PASS") + shown.count("FAIL") == 4
     assert verdict == ("FAIL" not in shown)
 
 
