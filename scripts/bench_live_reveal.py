@@ -42,9 +42,10 @@ closing quote left the local transport, that is as soon as the model had generat
 that token. The clock also notes how long the transport took to produce each event:
 a transport that generated the whole reply before handing over its first event
 would spend almost no time producing the events after step 1 (a check that streaming
-is real).
-The tiny test model writes a token in about a millisecond, so its ratio mostly
-shows the fixed cost of the SDK and the viewer; a bigger model (e.g. the same-shape
+is real). And each step should be shown with the piece carrying its closing quote,
+not a token later (a token can take a tenth of a second on a real model).
+The tiny test model writes a token every few milliseconds, so its delays mostly show
+the fixed cost of the SDK and the viewer; a bigger model (e.g. the same-shape
 stand-in for Qwen3-0.6B that `scripts/bench_local.py --stand-in qwen3-0.6b` makes)
 shows a realistic pace. `HOMEMADE_O1_TIMEOUT` bounds each call, as in local mode.
 
