@@ -57,6 +57,8 @@ _SECTION_CLOSE = re.compile(
     r"|<\|(?:END_|end_of_)(?P<token>THINKING|thought)\|>",
     re.IGNORECASE,
 )
+#: U+FEFF at the very start of a text: a byte order mark, not part of the answer.
+BYTE_ORDER_MARK = "\ufeff"
 # gpt-oss's chat format ("harmony"): each message is a header, then `<|message|>`, then
 # the text up to `<|end|>`, `<|return|>` or `<|call|>`. Only the `final` channel is the
 # answer; `analysis` (the thinking) and `commentary` (tool calls, preambles) are not.
@@ -67,7 +69,6 @@ _HARMONY_HEADER = re.compile(
 _HARMONY_END = re.compile(r"<\|(?:end|return|call)\|>|<\|start\|>|<\|channel\|>")
 # The same format with its special tokens dropped by the server: "analysisWe need
 # to ...assistantfinal{...}".
-BYTE_ORDER_MARK = "\ufeff"
 _BARE_HARMONY_START = re.compile(r"\A\s*analysis(?=[A-Z])")
 _BARE_HARMONY_FINAL = "assistantfinal"
 _FENCE_OPEN = re.compile(r"^[ \t]*(`{3,}|~{3,})[ \t]*[\w+.-]*[ \t]*$", re.MULTILINE)
