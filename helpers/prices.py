@@ -4,7 +4,9 @@ Prices are US dollars per million tokens, OpenAI's standard (non-batch) tier,
 as listed on OpenAI's pricing page in March 2026 (read from a third-party
 summary of that page). Prices change: check https://openai.com/api/pricing and
 edit `PRICES` before you rely on a number. Local servers (Ollama, llama.cpp,
-vLLM) cost nothing per token; you pay in hardware and time instead.
+vLLM) and local mode cost nothing per token; you pay in hardware and time instead:
+`estimate_cost` gives 0.0 for a model that is not in the table when the model runs on
+this computer (`runs_on_this_computer`).
 
 Hidden reasoning tokens of reasoning models are already counted inside
 `completion_tokens` and billed at the output price.
@@ -12,8 +14,10 @@ Hidden reasoning tokens of reasoning models are already counted inside
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 PRICE_TABLE_DATE = "2026-03"
 
@@ -53,6 +57,28 @@ def price_for(model: str) -> Price | None:
     return PRICES[max(matches, key=len)] if matches else None
 
 
+def runs_on_this_computer() -> bool:
+    """True when the configured model runs on this computer: local mode, or live (or
+    record) mode with a server at a loopback address (localhost, 127.0.0.1, ::1)."""
+    from helpers.modes.settings import ConfigurationError, base_url, resolve_mode
+
+    try:
+        mode = resolve_mode()
+    except ConfigurationError:
+        return False
+    if mode == "local":
+        return True
+    if mode not in ("live", "record"):
+        return False
+    host = (urlsplit(base_url()).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
 def _tokens(usage: Any, field: str) -> int:
     value = usage.get(field) if isinstance(usage, dict) else getattr(usage, field, 0)
     return int(value or 0)
@@ -76,7 +102,8 @@ def estimate_cost(usage: Any, model: str) -> float | None:
     model than the one asked for (a local server serves whatever it loaded, whatever
     the name in the request), and then `model`'s price would be another model's: the
     answer is priced as the model that served it, and None when that one is not in the
-    table.
+    table, except that a model run on this computer (local mode, or a server on
+    localhost) costs 0.0: nothing per token.
     """
     served = served_model(usage)
     if served is not None:
@@ -84,8 +111,10 @@ def estimate_cost(usage: Any, model: str) -> float | None:
             model = served  # priced as what answered (None when it is not in the table)
         usage = getattr(usage, "usage", None)
     price = price_for(model)
-    if price is None or usage is None:
+    if usage is None:
         return None
+    if price is None:  # not in the table: free when it runs here, else unknown
+        return 0.0 if runs_on_this_computer() else None
     prompt, completion = _tokens(usage, "prompt_tokens"), _tokens(usage, "completion_tokens")
     return (prompt * price.input + completion * price.output) / 1_000_000
 
