@@ -4,9 +4,8 @@ Prices are US dollars per million tokens, OpenAI's standard (non-batch) tier,
 as listed on OpenAI's pricing page in March 2026 (read from a third-party
 summary of that page). Prices change: check https://openai.com/api/pricing and
 edit `PRICES` before you rely on a number. Local servers (Ollama, llama.cpp,
-vLLM) and local mode cost nothing per token; you pay in hardware and time instead:
-`estimate_cost` gives 0.0 for a model that is not in the table when the model runs on
-this computer (`runs_on_this_computer`).
+vLLM) and local mode cost nothing per token; you pay in hardware and time instead
+(`runs_on_this_computer` says whether the configured model runs here).
 
 Hidden reasoning tokens of reasoning models are already counted inside
 `completion_tokens` and billed at the output price.
@@ -102,8 +101,7 @@ def estimate_cost(usage: Any, model: str) -> float | None:
     model than the one asked for (a local server serves whatever it loaded, whatever
     the name in the request), and then `model`'s price would be another model's: the
     answer is priced as the model that served it, and None when that one is not in the
-    table, except that a model run on this computer (local mode, or a server on
-    localhost) costs 0.0: nothing per token.
+    table.
     """
     served = served_model(usage)
     if served is not None:
@@ -111,10 +109,8 @@ def estimate_cost(usage: Any, model: str) -> float | None:
             model = served  # priced as what answered (None when it is not in the table)
         usage = getattr(usage, "usage", None)
     price = price_for(model)
-    if usage is None:
+    if price is None or usage is None:
         return None
-    if price is None:  # not in the table: free when it runs here, else unknown
-        return 0.0 if runs_on_this_computer() else None
     prompt, completion = _tokens(usage, "prompt_tokens"), _tokens(usage, "completion_tokens")
     return (prompt * price.input + completion * price.output) / 1_000_000
 

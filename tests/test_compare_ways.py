@@ -41,6 +41,15 @@ def test_thinking_sent_apart_is_read_and_counted():
     assert way.cost is None  # offline: a model that is not in the price table
 
 
+def test_a_model_on_this_computer_costs_nothing(monkeypatch):
+    answer = reply("$21.37", model="Qwen3-0.6B-Q8_0")
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "local")
+    assert describe_way("thinking mode", answer, "gpt-4o-mini", "x").cost == 0.0
+    assert "$0 " in ways_table([describe_way("thinking mode", answer, "m", "x")])
+    priced = reply("$21.37")  # a model in the table keeps its price, wherever it ran
+    assert describe_way("one", priced, "m", "x").cost == estimate_cost(priced, "gpt-4o-mini")
+
+
 def test_thinking_the_server_did_not_count_is_unknown_not_zero():
     answer = reply("4", reasoning="hmm", reasoning_tokens=0)
     answer.usage.completion_tokens_details.reasoning_tokens = 0
@@ -79,4 +88,5 @@ def test_the_table_fits_a_narrow_notebook_and_lines_up():
     header, *rows = lines[:4]
     assert rows[1].split()[:4] == ["per-step", "loop", "10", "5729"]
     assert header.index("input") + len("input") == rows[1].index("5729") + len("5729")
-    assert "n/a: no price known" in table and "$0.000192" in table
+    assert "n/a: the model that answered is not in the price table" in table
+    assert "$0.000192" in table

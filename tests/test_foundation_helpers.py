@@ -35,22 +35,19 @@ def test_cost_of_a_call():
     assert estimate_cost(usage, "llama3.2") is None
 
 
-def test_a_model_run_on_this_computer_costs_nothing(monkeypatch):
-    usage = Usage(prompt_tokens=1000, completion_tokens=1000)
-    here = Reasoning(steps=["a"], result="b", usage=usage, model="Qwen3-0.6B-Q8_0")
-    assert estimate_cost(here, "gpt-4o-mini") is None  # offline: a model with no price
+def test_runs_on_this_computer(monkeypatch):
+    from helpers.prices import runs_on_this_computer
+
+    assert not runs_on_this_computer()  # offline: nothing runs
     monkeypatch.setenv("HOMEMADE_O1_MODE", "local")
-    assert estimate_cost(here, "gpt-4o-mini") == 0.0
+    assert runs_on_this_computer()
     monkeypatch.setenv("HOMEMADE_O1_MODE", "live")
     for url in ("http://127.0.0.1:8080/v1", "http://localhost:11434/v1", "http://[::1]:1/v1"):
         monkeypatch.setenv("OPENAI_BASE_URL", url)
-        assert estimate_cost(here, "gpt-4o-mini") == 0.0, url
-    monkeypatch.setenv("OPENAI_BASE_URL", "https://models.example.com/v1")
-    assert estimate_cost(here, "gpt-4o-mini") is None  # someone else's server: unknown
-    # a model in the table keeps its price, even behind a proxy on localhost
-    monkeypatch.setenv("OPENAI_BASE_URL", "http://127.0.0.1:4000/v1")
-    dated = Reasoning(steps=["a"], result="b", usage=usage, model="gpt-4o-mini-2024-07-18")
-    assert estimate_cost(dated, "gpt-4o-mini") == estimate_cost(usage, "gpt-4o-mini") > 0
+        assert runs_on_this_computer(), url
+    for url in ("https://models.example.com/v1", "http://192.168.1.20:8080/v1"):
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        assert not runs_on_this_computer(), url
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,9 @@ to a model trained to think::
     print(helpers.ways_table(ways))
 
 Every number comes from the `usage` the server sent; a cost is the price of the model
-that served the answer (`helpers.estimate_cost`), 0 for a model run on this computer.
+that served the answer (`helpers.estimate_cost`), and 0 for a model that is not in the
+price table but runs on this computer (local mode, or a server on localhost): nothing
+per token.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from helpers.evaluation.tables import text_table
-from helpers.prices import PRICE_TABLE_DATE, estimate_cost, format_cost
+from helpers.prices import PRICE_TABLE_DATE, estimate_cost, format_cost, runs_on_this_computer
 from helpers.reasoning import Reasoning, Usage
 
 
@@ -62,7 +64,8 @@ def describe_way(name: str, answer: Any, model: str, seen: str) -> Way:
     """A `Way` from an answer: a `Reasoning` (from `think` or `step_loop`) or an SDK reply.
 
     `model` is the name the request asked for; the cost is that of the model that
-    served the answer (see `helpers.estimate_cost`).
+    served the answer (see `helpers.estimate_cost`), 0.0 for an unpriced model that runs
+    on this computer.
     """
     if isinstance(answer, Reasoning):
         usage = answer.usage or Usage(calls=max(len(answer.calls), 1))
@@ -72,13 +75,16 @@ def describe_way(name: str, answer: Any, model: str, seen: str) -> Way:
         thinking = usage.reasoning_tokens
         if not thinking and thinking_text(answer):
             thinking = None  # it thought, but the server did not count the tokens apart
+    cost = estimate_cost(answer, model)
+    if cost is None and runs_on_this_computer():
+        cost = 0.0  # a model on this computer: nothing per token
     return Way(
         name=name,
         calls=usage.calls,
         input_tokens=usage.prompt_tokens,
         output_tokens=usage.completion_tokens,
         thinking_tokens=thinking,
-        cost=estimate_cost(answer, model),
+        cost=cost,
         seen=seen,
         model=getattr(answer, "model", None),
     )
@@ -100,5 +106,5 @@ def ways_table(ways: Sequence[Way]) -> str:
     if any(way.thinking_tokens is None for way in ways):
         lines.append("(?: the server sent the thinking but did not count its tokens apart)")
     if any(way.cost is None for way in ways):
-        lines.append("(n/a: no price known for the model that answered)")
+        lines.append("(n/a: the model that answered is not in the price table)")
     return "\n".join(lines)
