@@ -33,7 +33,7 @@ from helpers.modes.settings import default_model, stream_pace
 from helpers.modes.transports import REPLAY_HEADER
 from helpers.parsing.repair import load_json
 from helpers.parsing.text import strip_code_fence, strip_think_block
-from helpers.prompts import JSON_MODE
+from helpers.prompts import JSON_MODE, as_sdk_messages
 from helpers.reasoning import Reasoning, Usage
 from helpers.thinking import call_failed
 from helpers.token_limits import LOOP_STEP_TOKENS, with_token_limit
@@ -181,7 +181,7 @@ class LoopState:
             titles=self.titles,
             raw="\n".join(self.raw),
             question=question,
-            usage=sum(calls) if calls else None,
+            usage=Usage.total(calls),
             complete=self.result is not None,
             warnings=[self.warning] if self.warning else [],
             calls=calls,
@@ -238,7 +238,7 @@ def step_loop(
     while not state.done:
         try:
             raw = client.chat.completions.with_raw_response.create(
-                model=model, messages=state.request(), **options
+                model=model, messages=as_sdk_messages(state.request()), **options
             )
             reply = raw.parse()
         except openai.OpenAIError as error:
