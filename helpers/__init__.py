@@ -101,6 +101,7 @@ _PUBLIC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ),
     ),
     ("05", "helpers.more_calls.token_plot", ("cumulative_input_tokens", "plot_token_growth")),
+    ("05", "helpers.more_calls.compare", ("Way", "describe_way", "thinking_text", "ways_table")),
     # 06 · A ReAct agent: the text protocol, native tool calls, the tools
     (
         "06",
