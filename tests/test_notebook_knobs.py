@@ -6,6 +6,7 @@ its recordings fails here, not in a learner's hands.
 
 from __future__ import annotations
 
+import ast
 import re
 from pathlib import Path
 
@@ -54,3 +55,45 @@ def test_any_step_cap_replays_for_the_06_question(max_steps):
     question = nb06_tasks()[0]
     run = helpers.run_react(question, tools=helpers.default_tools(), max_steps=max_steps)
     assert run.stop_reason == ("final_answer" if max_steps >= 5 else "step_cap")
+
+
+def nb07_families() -> tuple[str, ...]:
+    source = cell_source("07_does_thinking_pay.ipynb", "FAMILIES = (")
+    line = next(text for text in source.splitlines() if text.startswith("FAMILIES = "))
+    return ast.literal_eval(line.split("=", 1)[1].strip())
+
+
+def test_07_any_smaller_set_of_its_families_is_recorded(tmp_path):
+    """The cell says: offline, these families with 1 to 8 problems each. A smaller set is
+    the start of the larger one (same ids), so recording the 8 covers every choice."""
+    families = nb07_families()
+    full = {family: helpers.make_problems(family, 8) for family in families}
+    for family, problems in full.items():
+        for size in range(1, 9):
+            assert helpers.make_problems(family, size) == problems[:size]
+    everything = [problem for problems in full.values() for problem in problems]
+    report = helpers.evaluate(
+        everything, ("direct", "cot", "loop"), results_path=tmp_path / "r.jsonl", progress=False
+    )
+    assert len(report.results) == 96 and report.run.failed_calls == 0
+    assert report.origins == {"hand-written": 96}
+
+
+@pytest.mark.parametrize("family", nb07_families())
+def test_07_by_hand_cells_replay_for_every_recorded_problem(family):
+    client = helpers.get_client()
+    for problem in helpers.make_problems(family, 8):
+        question = f"{problem.question}\nGive the answer as {problem.answer_format}."
+        rules = helpers.get_strategy("direct").prompts[0]
+        client.chat.completions.create(  # a miss would raise RecordingNotFoundError
+            model=helpers.default_model(),
+            messages=[
+                {"role": "system", "content": rules},
+                {"role": "user", "content": question},
+            ],
+            max_tokens=100,
+        )
+        try:
+            helpers.think(question, client=client, max_tokens=1000)
+        except helpers.ReasoningParseError:
+            pass  # recorded as cut off on purpose; the notebook says so in one line
