@@ -6,7 +6,7 @@
 
 PYTHON   ?= python3
 LAB_ARGS ?=
-VENV     := .venv
+VENV     ?= .venv
 BIN    := $(VENV)/bin
 
 .PHONY: lab test install install-dev install-local local check notebooks record benchmark clean
@@ -16,6 +16,8 @@ lab: install
 
 test: install-dev
 	$(BIN)/ruff check helpers tests notebooks scripts
+	$(BIN)/ruff format --check helpers tests scripts
+	$(BIN)/mypy
 	$(BIN)/pytest
 
 install: $(VENV)/.installed

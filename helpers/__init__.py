@@ -31,7 +31,13 @@ _PUBLIC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     (
         "00",
         "helpers.modes.keys",
-        ("ask_for_key", "forget_key", "use_local_model", "use_local_server"),
+        (
+            "ask_for_key",
+            "forget_key",
+            "use_local_model",
+            "use_local_server",
+            "use_offline",
+        ),
     ),
     ("00", "helpers.checks.checkup", ("print_checkup", "run_checkup")),
     # 01 · Raw API calls: the client, settings, errors and what a call costs

@@ -183,7 +183,8 @@ def add_advice(error: BaseException) -> BaseException:
     if not isinstance(notes, list):
         notes = []
         try:
-            error.__notes__ = notes  # what add_note does; Python 3.10 has no add_note
+            # what add_note does; Python 3.10 has no add_note
+            setattr(error, "__notes__", notes)  # noqa: B010 (typeshed lacks it before 3.11)
         except AttributeError:
             return error
     if advice not in notes:

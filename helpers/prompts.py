@@ -11,9 +11,13 @@ reuse. Two styles:
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field
+
+if TYPE_CHECKING:
+    from openai.types.chat import ChatCompletionMessageParam
 
 NUMBERED_KEYS_PROMPT = """\
 Work out the answer to the question below. Think it through in small numbered steps \
@@ -83,3 +87,9 @@ def step_messages(question: str, system_prompt: str = STEPS_SYSTEM_PROMPT) -> li
         {"role": "system", "content": system_prompt},
         {"role": "user", "content": question},
     ]
+
+
+def as_sdk_messages(messages: Iterable[Mapping[str, Any]]) -> list[ChatCompletionMessageParam]:
+    """`messages` as the SDK's own type. The course builds messages as plain dicts,
+    which is exactly what the SDK sends; this only tells the type checker so."""
+    return cast("list[ChatCompletionMessageParam]", list(messages))

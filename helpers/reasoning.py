@@ -7,6 +7,7 @@ escapes all of it.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -54,6 +55,17 @@ class Usage:
     def __radd__(self, other: Any) -> Usage:
         # lets sum([...]) start from 0
         return self if other in (0, None) else NotImplemented
+
+    @classmethod
+    def total(cls, usages: Iterable[Usage | None]) -> Usage | None:
+        """All the usages added up (missing ones skipped); None when none was reported."""
+        found = [usage for usage in usages if usage is not None]
+        if not found:
+            return None
+        result = found[0]
+        for usage in found[1:]:
+            result = result + usage
+        return result
 
     def describe(self) -> str:
         """One line such as '412 prompt + 188 completion = 600 tokens'."""

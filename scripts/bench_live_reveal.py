@@ -31,7 +31,29 @@ quadratic: re-sending every step made the 3000th step send 3000 times the first)
 
 The recording is hand-written, but the timings are real measurements of this code.
 
+Part 3 (`--local`, run instead of parts 1 and 2) measures the same first-step target
+in local mode: a real client from `helpers.get_client("local")` whose transport (a
+model run in this process by llama-cpp-python) is wrapped by the same clock, and
+`helpers.think(question, stream=True, viewer=viewer, response_format=...)` with a
+JSON schema that asks for a fixed number of steps of at most `--step-length`
+characters (a random-weight test model closes its strings only when the grammar makes
+it). Here "the moment a step's JSON completes" is the moment the event carrying its
+closing quote left the local transport, that is as soon as the model had generated
+that token. The clock also notes how long the transport took to produce each event:
+a transport that generated the whole reply before handing over its first event
+would spend almost no time producing the events after step 1 (a check that streaming
+is real). And each step should be shown with the piece carrying its closing quote,
+not a token later (a token can take a tenth of a second on a real model).
+The tiny test model writes a token every few milliseconds, so its delays mostly show
+the fixed cost of the SDK and the viewer; a bigger model (e.g. the same-shape
+stand-in for Qwen3-0.6B that `scripts/bench_local.py --stand-in qwen3-0.6b` makes)
+shows a realistic pace. `HOMEMADE_O1_TIMEOUT` bounds each call, as in local mode.
+
 Run:  .venv/bin/python scripts/bench_live_reveal.py [--rate 60] [--runs 3] [--steps 3000]
+      .venv/bin/python scripts/bench_live_reveal.py --local [PATH.gguf] [--threads 1]
+          [--context 4096] [--runs 3] [--local-steps 5] [--step-length 40]
+      (without PATH: the tiny random model of tests/support/tiny_model.py, made in a
+      temporary folder)
 """
 
 from __future__ import annotations
@@ -41,9 +63,11 @@ import json
 import os
 import statistics
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import comm
@@ -424,15 +448,345 @@ def report_scale(results: list[ScaleResult], count: int) -> bool:
     return ok
 
 
+# ---- part 3: local mode ---------------------------------------------------------------
+class _ProducerTimedStream(httpx2.SyncByteStream):
+    """Like `_ClockedStream`, and also notes how long the transport took to produce each event."""
+
+    def __init__(self, inner: Any, events: list[tuple[float, str]], waits: list[float]) -> None:
+        self.inner = inner
+        self.events = events
+        self.waits = waits
+
+    def __iter__(self) -> Iterator[bytes]:
+        pieces = iter(self.inner)
+        while True:
+            before = time.perf_counter()
+            try:
+                piece = next(pieces)
+            except StopIteration:
+                return
+            now = time.perf_counter()
+            self.waits.append(now - before)  # the model generating, for a streaming transport
+            self.events.append((now, _deltas_text(piece)))
+            yield piece
+
+    def close(self) -> None:
+        close = getattr(self.inner, "close", None)
+        if close is not None:
+            close()
+
+
+def _deltas_text(piece: bytes) -> str:
+    """The content deltas of all the server-sent events in `piece` (one or several)."""
+    events = piece.decode("utf-8").split("\n\n")
+    return "".join(_delta_text(event.encode()) for event in events if event.strip())
+
+
+class ProducerClock(ArrivalClock):
+    """An `ArrivalClock` that also lists, per event, the seconds spent waiting for it (`waits`)."""
+
+    def __init__(self, inner: httpx2.BaseTransport) -> None:
+        super().__init__(inner)
+        self.waits: list[float] = []
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = self.inner.handle_request(request)
+        return httpx2.Response(
+            response.status_code,
+            headers=response.headers,
+            stream=_ProducerTimedStream(response.stream, self.events, self.waits),
+            request=request,
+        )
+
+
+class SizedViewer(TimedViewer):
+    """A TimedViewer that also notes how much text had been fed after each piece, and
+    how many pieces had been fed when each step became visible."""
+
+    def start_timing(self, start: float) -> None:
+        self.fed_size: list[int] = []  # per piece: characters fed so far, this piece included
+        self.shown_after: list[int] = []  # per step: pieces fed when it became visible
+        super().start_timing(start)
+
+    def _note_shown(self, change: object) -> None:
+        super()._note_shown(change)
+        while len(self.shown_after) < self.revealed:
+            self.shown_after.append(self.fed)
+
+    def feed(self, delta: str) -> list[str]:
+        self.fed_size.append((self.fed_size[-1] if self.fed_size else 0) + len(delta))
+        return super().feed(delta)
+
+
+def steps_schema(steps: int, step_length: int) -> dict[str, Any]:
+    """A strict `response_format`: exactly `steps` steps of 8..`step_length` characters."""
+    text = {"type": "string", "minLength": min(8, step_length), "maxLength": step_length}
+    schema = {
+        "type": "object",
+        "properties": {
+            "steps": {"type": "array", "items": text, "minItems": steps, "maxItems": steps},
+            "result": {"type": "string", "minLength": 1, "maxLength": 20},
+        },
+        "required": ["steps", "result"],
+        "additionalProperties": False,
+    }
+    return {
+        "type": "json_schema",
+        "json_schema": {"name": "short_steps", "strict": True, "schema": schema},
+    }
+
+
+def steps_string_ends(text: str) -> list[tuple[int, str]]:
+    """(index of the closing quote, decoded text) of each string in the `"steps"` array.
+
+    Reads the JSON text itself, so escapes the model wrote (`\\u00e9`, `\\n`) are found
+    where they are, unlike searching for `json.dumps(step)`.
+    """
+    found: list[tuple[int, str]] = []
+    nesting: list[str] = []
+    last_string, key = None, None
+    index = 0
+    while index < len(text):
+        char = text[index]
+        if char == '"':
+            value, end = json.decoder.scanstring(text, index + 1)
+            if nesting == ["{", "["] and key == "steps":
+                found.append((end - 1, value))
+            last_string = value
+            index = end
+            continue
+        if char == ":" and nesting == ["{"]:
+            key = last_string
+        elif char in "{[":
+            nesting.append(char)
+        elif char in "}]":
+            nesting.pop()
+        index += 1
+    return found
+
+
+@dataclass
+class LocalRun:
+    """One local-mode run: the same timings as a replay, and what the transport did."""
+
+    run: Run
+    tokens: int  # completion tokens (usage)
+    first_token: float  # seconds from think() to the first content event
+    waits_after_step_1: float  # seconds the transport spent producing events after the one
+    # carrying step 1's closing quote (generating the rest of the reply, if it streams)
+    token_gaps: list[float]  # seconds between consecutive content events
+    pieces_late: list[int]  # per step: pieces fed after the one with its closing quote
+    # before it was shown (0: shown with its own piece, not a token later)
+
+
+def local_transport(model: Path, threads: int, context: int) -> httpx2.BaseTransport:
+    """Local mode's own transport for `model` (loaded once per process, then reused)."""
+    from helpers.modes.local.transport import LocalTransport
+    from helpers.modes.settings import call_timeout
+
+    return LocalTransport(model, threads=threads, context=context, timeout=call_timeout())
+
+
+def local_run(
+    client: openai.OpenAI, clock: ProducerClock, question: str, schema: dict[str, Any], seed: int
+) -> tuple[LocalRun, helpers.Reasoning]:
+    """Ask the local model once through think(stream=True, viewer=...); time everything."""
+    clock.events.clear()
+    clock.waits.clear()
+    viewer = SizedViewer.live(question)
+    start = time.perf_counter()
+    viewer.start_timing(start)
+    reasoning = helpers.think(
+        question,
+        client=client,
+        stream=True,
+        viewer=viewer,
+        response_format=schema,
+        max_tokens=600,
+        seed=seed,
+    )
+    returned = time.perf_counter() - start
+
+    received, arrivals = "", []
+    for moment, delta in clock.events:
+        received += delta
+        arrivals.append((moment - start, len(received)))
+    ends = [(end, value) for end, value in steps_string_ends(received) if value.strip()]
+    if [value for _, value in ends] != reasoning.steps:
+        raise RuntimeError(f"the reply's steps and think()'s steps differ: {received!r}")
+    offsets = [end for end, _ in ends]
+    quote_arrived = [next(t for t, size in arrivals if size > offset) for offset in offsets]
+    quote_piece = [
+        next(number for number, size in enumerate(viewer.fed_size, 1) if size > offset)
+        for offset in offsets
+    ]
+    # when each piece the viewer was fed had arrived (one event may carry several pieces)
+    piece_arrivals = [next(t for t, size in arrivals if size >= end) for end in viewer.fed_size]
+    lags, delays = viewer.partial_shown(piece_arrivals)
+    content = [moment - start for moment, delta in clock.events if delta]
+    run = Run(
+        quote_arrived=quote_arrived,
+        visible=viewer.shown_at[: len(offsets)],
+        whole_reply=arrivals[-1][0],
+        returned=returned,
+        feed_costs=viewer.feed_costs,
+        partial_lags=lags,
+        partial_delays=delays,
+    )
+    step_1_event = next(i for i, (t, size) in enumerate(arrivals) if size > offsets[0])
+    usage = reasoning.usage
+    return (
+        LocalRun(
+            run=run,
+            tokens=usage.completion_tokens if usage else 0,
+            first_token=content[0],
+            waits_after_step_1=sum(clock.waits[step_1_event + 1 :]),
+            token_gaps=[b - a for a, b in zip(content, content[1:])],
+            pieces_late=[shown - quote for shown, quote in zip(viewer.shown_after, quote_piece)],
+        ),
+        reasoning,
+    )
+
+
+def report_local(results: list[LocalRun], description: str) -> bool:
+    """Print the local-mode table and PASS/FAIL lines; True when the targets hold."""
+    runs = [result.run for result in results]
+    steps = len(runs[0].quote_arrived)
+    med = statistics.median
+    print(description)
+    print(f"{len(runs)} run(s) (seeds 0..{len(runs) - 1}), medians shown.")
+    gaps_ms = [1000 * gap for result in results for gap in result.token_gaps]
+    print(
+        f"Reply: {med(r.tokens for r in results):.0f} tokens; first token after"
+        f" {med(r.first_token for r in results):.3f} s (prompt read); then one event every"
+        f" {med(gaps_ms):.2f} ms (median; max {max(gaps_ms):.1f} ms)."
+    )
+    print(
+        f"Whole reply arrived after {med(run.whole_reply for run in runs):.3f} s; think()"
+        f" returned after {med(run.returned for run in runs):.3f} s."
+    )
+    print()
+    print("step | closing quote arrives | shown in viewer | delay   | shown/quote")
+    print("-----|-----------------------|-----------------|---------|------------")
+    for index in range(steps):
+        quote = med(run.quote_arrived[index] for run in runs)
+        shown = med(run.visible[index] for run in runs)
+        print(
+            f"{index + 1:>4} | {quote:>19.3f} s | {shown:>13.3f} s |"
+            f" {1000 * (shown - quote):>4.2f} ms | {shown / quote:>10.4f}x"
+        )
+    print()
+    costs_ms = [1000 * cost for run in runs for cost in run.feed_costs]
+    print(f"viewer.feed() per chunk: median {med(costs_ms):.3f} ms, max {max(costs_ms):.3f} ms")
+
+    after = [r.waits_after_step_1 / r.run.whole_reply for r in results]
+    streaming_ok = min(after) >= 0.10
+    print(
+        f"{'PASS' if streaming_ok else 'FAIL'}: real streaming: after handing over step 1's"
+        f" closing quote the transport still spent {100 * min(after):.0f}% (worst run) of the"
+        " time until the whole reply arrived generating the rest (target >= 10%; a transport"
+        " that generated the whole reply before handing over its first event: about 0%)"
+    )
+    ratios = [run.visible[0] / run.quote_arrived[0] for run in runs]
+    delays_1 = [1000 * (run.visible[0] - run.quote_arrived[0]) for run in runs]
+    quote_ok = max(ratios) <= 1.05
+    print(
+        f"{'PASS' if quote_ok else 'FAIL'}: step 1 shown at {max(ratios):.4f}x its"
+        f" closing-quote time (worst run; target <= 1.05x); quote -> shown median"
+        f" {med(delays_1):.2f} ms, worst {max(delays_1):.2f} ms"
+    )
+    late = [late for result in results for late in result.pieces_late]
+    own_ok = bool(late) and max(late) == 0
+    print(
+        f"{'PASS' if own_ok else 'FAIL'}: {late.count(0)} of {len(late)} steps shown with the"
+        " piece carrying their closing quote, without waiting for the next token (target: all)"
+    )
+    sooner = min(run.whole_reply / run.visible[0] for run in runs)
+    print(
+        f"info: step 1 shown {sooner:.1f}x sooner than waiting for the whole reply (worst run;"
+        " depends on the prompt time and the number of steps, so not a target here)"
+    )
+    lags = [lag for run in runs for lag in run.partial_lags]
+    delays_ms = [1000 * delay for run in runs for delay in run.partial_delays]
+    same = sum(1 for lag in lags if lag == 0)
+    partial_ok = bool(lags) and max(lags) <= 1
+    print(
+        f"{'PASS' if partial_ok else 'FAIL'}: partial step text: {len(lags)} pieces arrived"
+        f" inside a step; {same} shown with their own chunk, {len(lags) - same} one chunk"
+        f" later, worst {max(lags) if lags else '-'} chunk(s) behind (target <= 1);"
+        f" arrival -> shown median {med(delays_ms):.2f} ms, max {max(delays_ms):.2f} ms"
+    )
+    return streaming_ok and quote_ok and own_ok and partial_ok
+
+
+def tiny_model() -> Path:
+    """The tests' tiny random model, made once in a temporary folder (a few seconds)."""
+    root = str(Path(__file__).resolve().parent.parent)
+    if root not in sys.path:
+        sys.path.insert(0, root)
+    from tests.support.tiny_model import make_tiny_model
+
+    return make_tiny_model(Path(tempfile.gettempdir()) / "homemade-o1-bench-models")
+
+
+def local_runs(
+    model: Path, *, runs: int, threads: int, context: int, steps: int, step_length: int
+) -> tuple[list[LocalRun], str]:
+    """Load `model` (untimed), then time `runs` answers; also return a line describing them."""
+    clock = ProducerClock(local_transport(model, threads, context))
+    client = helpers.get_client("local", http_client=openai.DefaultHttpxClient(transport=clock))
+    loading = time.perf_counter()
+    client.models.list()  # loads the model, as the first call in a kernel would
+    loaded = time.perf_counter() - loading
+    question = recorded_question()
+    schema = steps_schema(steps, step_length)
+    results = [local_run(client, clock, question, schema, seed)[0] for seed in range(runs)]
+    description = (
+        f"Local mode: {model.name} ({model.stat().st_size:,} bytes, loaded in {loaded:.2f} s),"
+        f"\n{threads} thread(s), context {context}, through helpers.get_client('local') and"
+        f"\nhelpers.think(stream=True, viewer=...): notebook 04's question, a schema asking for"
+        f"\n{steps} steps of at most {step_length} characters."
+    )
+    return results, description
+
+
 def main() -> int:
     """Parse arguments, run the replays, print the report; exit code 1 on a missed target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rate", type=float, default=60.0, help="tokens (chunks) per second")
     parser.add_argument("--runs", type=int, default=3, help="how many replays to time")
     parser.add_argument("--steps", type=int, default=3000, help="steps in the long answer")
+    parser.add_argument(
+        "--local",
+        nargs="?",
+        const="",
+        metavar="PATH.gguf",
+        help="measure local mode instead (default model: the tests' tiny random model)",
+    )
+    parser.add_argument("--threads", type=int, default=1, help="local mode: CPU threads")
+    parser.add_argument("--context", type=int, default=4096, help="local mode: context tokens")
+    parser.add_argument("--local-steps", type=int, default=5, help="local mode: steps asked for")
+    parser.add_argument("--step-length", type=int, default=40, help="local mode: step length")
     args = parser.parse_args()
     if args.rate <= 0 or args.runs < 1 or args.steps < 1:
         parser.error("--rate must be above 0, --runs and --steps at least 1")
+    if args.local is not None:
+        if min(args.threads, args.local_steps, args.step_length) < 1 or args.context < 256:
+            parser.error("--threads, --local-steps, --step-length >= 1 and --context >= 256")
+        model = Path(args.local) if args.local else tiny_model()
+        # local mode's settings name the same model, so get_client("local") accepts it
+        os.environ["HOMEMADE_O1_LOCAL_MODEL"] = str(model)
+        os.environ["HOMEMADE_O1_THREADS"] = str(args.threads)
+        os.environ["HOMEMADE_O1_LOCAL_CONTEXT"] = str(args.context)
+        results, description = local_runs(
+            model,
+            runs=args.runs,
+            threads=args.threads,
+            context=args.context,
+            steps=args.local_steps,
+            step_length=args.step_length,
+        )
+        return 0 if report_local(results, description) else 1
     os.environ["HOMEMADE_O1_PACE"] = str(args.rate)  # read by the replay transport
     question = recorded_question()
     runs, chunks = [], 0

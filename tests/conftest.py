@@ -23,6 +23,11 @@ os.environ["HOMEMADE_O1_MODE"] = "offline"
 os.environ["HOMEMADE_O1_PACE"] = "0"
 # An empty model cache, so a model downloaded on this computer never changes a test.
 os.environ["HF_HUB_CACHE"] = tempfile.mkdtemp(prefix="homemade-o1-test-hub-")
+# A key file of the tests' own, so a key saved with ask_for_key() on this computer is never
+# read (or deleted) by a test.
+os.environ["HOMEMADE_O1_KEY_FILE"] = os.path.join(
+    tempfile.mkdtemp(prefix="homemade-o1-test-key-"), "session-key.json"
+)
 
 # tests/browser/ holds a notebook the browser test opens in JupyterLab; nbval must not run it.
 collect_ignore_glob = ["browser/*.ipynb"]

@@ -6,7 +6,11 @@ import importlib.util
 import sys
 from pathlib import Path
 
+import httpx2
+import openai
 import pytest
+
+import helpers
 
 SCRIPT = Path(__file__).resolve().parent.parent / "scripts" / "bench_live_reveal.py"
 
@@ -55,3 +59,81 @@ def test_long_answer_paths_reveal_every_step_in_linear_cost(bench) -> None:
         assert result.sent_bytes > 0 and result.seconds > 0
     # every message was serialised; re-sending all steps each time would be ~40x this
     assert all(result.sent_bytes < 300 * 20_000 for result in results)
+
+
+# ---- part 3: local mode (the tiny random model; skipped without llama-cpp-python) --------
+def test_steps_string_ends_reads_escapes_and_skips_other_strings(bench) -> None:
+    text = '{"steps": ["a \\"b\\"", "\\u00e9\\n", ""], "result": "x", "more": ["y"]}'
+    ends = bench.steps_string_ends(text)
+    assert [value for _, value in ends] == ['a "b"', "é\n", ""]
+    assert [text[end] for end, _ in ends] == ['"', '"', '"']
+    assert text[: ends[1][0] + 1].endswith('"\\u00e9\\n"')
+
+
+class _GenerateFirst(httpx2.BaseTransport):
+    """A broken transport for the check: generates the whole stream before answering."""
+
+    def __init__(self, inner: httpx2.BaseTransport) -> None:
+        self.inner = inner
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        response = self.inner.handle_request(request)
+        events = list(response.stream)  # every event, generated before the first is handed over
+        return httpx2.Response(
+            response.status_code, headers=response.headers, stream=_Events(events), request=request
+        )
+
+
+class _Events(httpx2.SyncByteStream):
+    def __init__(self, events: list[bytes]) -> None:
+        self.events = events
+
+    def __iter__(self):
+        yield from self.events
+
+
+def _local_client(bench, transport):
+    clock = bench.ProducerClock(transport)
+    client = helpers.get_client("local", http_client=openai.DefaultHttpxClient(transport=clock))
+    return clock, client
+
+
+def test_local_part_runs_and_reports_on_the_tiny_model(bench, local_mode, capsys) -> None:
+    results, description = bench.local_runs(
+        local_mode, runs=2, threads=1, context=4096, steps=3, step_length=24
+    )
+    assert local_mode.name in description
+    for result in results:
+        run = result.run
+        assert len(run.quote_arrived) == len(run.visible) == 3
+        for quote, shown in zip(run.quote_arrived, run.visible):
+            assert quote <= shown < quote + 2.0  # loose: shown soon after its quote arrived
+        assert run.visible == sorted(run.visible) and run.visible[-1] < run.whole_reply
+        assert result.tokens > 10 and len(result.token_gaps) > 10
+        # the rest of the reply was generated after step 1 was handed over (streaming is real)
+        assert result.waits_after_step_1 > 0.05 * run.whole_reply
+        assert run.partial_lags and max(run.partial_lags) <= 1
+        assert result.pieces_late == [0, 0, 0]  # each step shown with its closing quote
+    verdict = bench.report_local(results, description)
+    shown = capsys.readouterr().out
+    assert "step | closing quote arrives" in shown and "\n   3 |" in shown
+    assert shown.count("PASS") + shown.count("FAIL") == 4
+    assert verdict == ("FAIL" not in shown)
+
+
+def test_local_streaming_check_catches_a_transport_that_generates_first(
+    bench, local_mode, capsys
+) -> None:
+    honest = bench.local_transport(local_mode, 1, 4096)
+    schema = bench.steps_schema(3, 24)
+    question = bench.recorded_question()
+    results = []
+    for transport in (honest, _GenerateFirst(honest)):
+        clock, client = _local_client(bench, transport)
+        result, reasoning = bench.local_run(client, clock, question, schema, seed=1)
+        assert len(reasoning.steps) == 3
+        results.append(result)
+    streamed, buffered = results
+    assert streamed.waits_after_step_1 > 20 * buffered.waits_after_step_1
+    bench.report_local([buffered], "generated first")
+    assert "FAIL: real streaming" in capsys.readouterr().out

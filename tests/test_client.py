@@ -249,7 +249,8 @@ def test_describe_mode_live_names_the_server_and_model(monkeypatch):
     monkeypatch.setenv("OPENAI_BASE_URL", "http://localhost:11434/v1")
     monkeypatch.setenv("HOMEMADE_O1_MODEL", "llama3.2")
     assert mode_summary("live") == (
-        "Mode: LIVE. Calling http://localhost:11434/v1 with model llama3.2."
+        "Mode: LIVE. Calling http://localhost:11434/v1 with model llama3.2; "
+        "no key (a local server needs none)."
     )
 
 

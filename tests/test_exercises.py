@@ -180,6 +180,31 @@ def chat_body(question, system=None, temperature=None):
 """
 
 
+def test_00_1_is_fair_to_a_small_model_that_does_not_say_pong(local_mode, capsys):
+    # The solution's call is right; the tiny model answers gibberish, not "pong".
+    verdict = run_cells(
+        SETUP["00_start_here.ipynb"],
+        (NOTEBOOKS / "solutions" / "ex00_1.py").read_text(),
+        "helpers.exercises.check_00_1(first_reply)",
+    )
+    assert verdict.passed, repr(verdict)
+    assert "not 'pong': your call is right" in capsys.readouterr().out
+
+
+def test_00_1_still_wants_the_limit_from_a_model_that_does_not_say_pong(local_mode):
+    client = helpers.get_client()
+    long_reply = client.chat.completions.create(
+        model=helpers.default_model(),
+        messages=[{"role": "user", "content": "Reply with the single word: pong"}],
+        max_tokens=30,
+        temperature=0,
+        seed=1,
+    )
+    assert long_reply.usage.completion_tokens > 5  # the tiny model rambles
+    verdict = helpers.exercises.check_00_1(long_reply)
+    assert not verdict and "max_tokens=5" in verdict.problem
+
+
 def test_01_1_refuses_an_answer_that_drops_temperature_zero():
     careless = define(CHAT_BODY.replace("TEST", "temperature"), "chat_body")
     verdict = helpers.exercises.check_01_1(careless)

@@ -96,15 +96,18 @@ def test_ask_for_key_stays_offline_when_nobody_can_type(monkeypatch, capsys):
     assert "OPENAI_API_KEY" not in os.environ
 
 
-def test_ask_for_key_keeps_the_key_in_the_environment_and_never_prints_it(monkeypatch, capsys):
+def test_ask_for_key_saves_the_key_for_the_session_and_never_prints_it(monkeypatch, capsys):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
     monkeypatch.delenv("HOMEMADE_O1_MODE", raising=False)
     secret = "sk-" + "typedbyhand" * 3
     monkeypatch.setattr(keys.getpass, "getpass", lambda prompt: f"  {secret}\n")
     keys.ask_for_key()
-    assert os.environ["OPENAI_API_KEY"] == secret
+    # saved in the key file, not in this process's environment (child processes inherit that)
+    assert "OPENAI_API_KEY" not in os.environ
+    assert helpers.get_client().api_key == secret
     out = capsys.readouterr().out
     assert secret not in out and "Mode: live" in out
+    keys.forget_key()
 
 
 def test_use_local_server_and_forget(monkeypatch, capsys):
@@ -300,3 +303,29 @@ def test_model_check_in_record_mode_writes_no_recording(monkeypatch, recordings_
     )
     assert check.status == "OK" and len(requests) == 1
     assert not list(recordings_folder.rglob("*.json"))
+
+
+# ---- checkup in local mode ---------------------------------------------------------------
+def test_model_check_in_local_mode_asks_the_local_model(local_mode, capsys):
+    check = helpers.checks.checkup.check_model()
+    assert check.status == "OK", check
+    assert f"{local_mode.stem} is loaded on this computer" in check.detail
+    helpers.print_checkup()
+    rows = capsys.readouterr().out.splitlines()
+    assert next(line for line in rows if "] model:" in line).startswith("[OK  ]")
+    assert next(line for line in rows if "] mode:" in line).startswith("[OK  ]")
+
+
+def test_model_check_in_local_mode_accepts_another_requested_name(local_mode, monkeypatch):
+    monkeypatch.setenv("HOMEMADE_O1_MODEL", "gpt-4o-mini")
+    check = helpers.checks.checkup.check_model()
+    assert check.status == "OK" and "answers requests for 'gpt-4o-mini'" in check.detail
+
+
+def test_checkup_in_local_mode_without_the_model_file_is_not_ok(monkeypatch, tmp_path):
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "local")
+    monkeypatch.setenv("HOMEMADE_O1_LOCAL_MODEL", str(tmp_path / "missing.gguf"))
+    mode_row = helpers.checks.checkup.check_mode()
+    assert mode_row.status == "FAIL" and "cannot start" in mode_row.detail
+    assert mode_row.fix  # what to do: install the extra, or get the model
+    assert helpers.checks.checkup.check_model().status != "OK"

@@ -92,6 +92,16 @@ def test_a_changed_setting_shows_your_value_and_the_recorded_ones(tmp_path):
     assert error.put_back == "temperature=0 or 1.2"
 
 
+@pytest.mark.parametrize(("recorded", "asked"), [(0.0, 0), (0, 0.0), (1.0, 1)])
+def test_a_whole_number_matches_whether_written_as_an_int_or_a_float(tmp_path, recorded, asked):
+    # temperature=0 and temperature=0.0 are one JSON number: the same request
+    question = _ask("Name a pet robot.")
+    _record(tmp_path, {"model": "m", "messages": question, "temperature": recorded})
+    library = RecordingLibrary(tmp_path)
+    body = {"model": "m", "messages": question, "temperature": asked}
+    assert library.find("POST", "chat/completions", body).repeat == 0
+
+
 def test_n_three_against_a_recorded_five_says_so_and_names_the_value_to_put_back(tmp_path):
     question = _ask("Pencils come in packs of 12. How many packs for 100?")
     _record(tmp_path, {"model": "m", "messages": question, "temperature": 0.8})

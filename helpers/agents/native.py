@@ -81,7 +81,7 @@ def run_tool_call(name: str, arguments: str | Mapping[str, Any] | None, tools: T
     text = (arguments or "").strip() or "{}"
     try:
         value = json.loads(text)
-    except ValueError as error:
+    except json.JSONDecodeError as error:
         return (
             f"Error: the arguments for {name} are not valid JSON ({error.msg} at character "
             f'{error.pos}). Send the call again with a JSON object, like {{"name": value}}.'

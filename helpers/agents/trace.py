@@ -141,8 +141,9 @@ class AgentRun:
             add_advice(error)
             raise
         self.model = reply.model or self.model
-        if reply.usage is not None:
-            self.calls.append(Usage.from_api(reply.usage))
+        usage = Usage.from_api(reply.usage)
+        if usage is not None:
+            self.calls.append(usage)
         return reply.choices[0]
 
     def end(self, stop_code: str, max_steps: int, started: float, model: str) -> None:
@@ -160,7 +161,7 @@ class AgentRun:
     @property
     def usage(self) -> Usage | None:
         """Tokens of all calls added up (None when the server reported none)."""
-        return sum(self.calls) if self.calls else None
+        return Usage.total(self.calls)
 
     @property
     def tool_calls(self) -> int:

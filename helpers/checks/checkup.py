@@ -101,7 +101,17 @@ def check_mode() -> Check:
     except ImportError as error:
         return Check("mode", "FAIL", f"cannot load the client ({error})", MISSING_PACKAGES_FIX)
     try:
-        return Check("mode", "OK", mode_summary())
+        summary = mode_summary()
+        if resolve_mode() == "local":
+            from helpers.modes.local.errors import LocalModelError
+            from helpers.modes.local.summary import local_model_path
+
+            try:
+                local_model_path()
+            except LocalModelError as error:  # no runtime, or no model file yet
+                detail = "LOCAL, but the local model cannot start"
+                return Check("mode", "FAIL", detail, str(error).splitlines()[0])
+        return Check("mode", "OK", summary)
     except ConfigurationError as error:
         return Check("mode", "FAIL", str(error), "fix the setting named above")
 
@@ -112,7 +122,8 @@ def _is_served(model: str, served: list[str]) -> bool:
 
 
 def check_model() -> Check:
-    """Ask a live server which models it has, and whether the default model is one of them."""
+    """Ask the server (or the local model) which models it has, and whether the default
+    model is one of them."""
     model = default_model()
     try:
         mode = resolve_mode()
@@ -126,6 +137,8 @@ def check_model() -> Check:
         from helpers.modes.client import get_client
     except ImportError as error:
         return Check("model", "FAIL", f"cannot load the client ({error})", MISSING_PACKAGES_FIX)
+    if mode == "local":
+        return _check_local_model(model)
     try:
         # Plain live mode, also when recording: a model list is not worth a recording.
         client = get_client(mode="live", timeout=10, max_retries=0)
@@ -163,6 +176,22 @@ def check_model() -> Check:
         f"pick one: set HOMEMADE_O1_MODEL={served[0]} (or another from the list) "
         "before starting Jupyter, or run helpers.use_local_server(url, model=...)",
     )
+
+
+def _check_local_model(model: str) -> Check:
+    """Local mode: ask the local model's own client for its model list (no network)."""
+    from helpers.modes.client import get_client
+
+    try:
+        served = sorted(entry.id for entry in get_client(mode="local").models.list())
+    except Exception as error:  # no runtime, or the model file is missing or unreadable
+        detail = f"{model} could not be loaded ({type(error).__name__}): see the mode above"
+        return Check("model", "WARN", detail)
+    if model in served:
+        return Check("model", "OK", f"{model} is loaded on this computer (local mode)")
+    # HOMEMADE_O1_MODEL names another model: the local one answers any name a request sends
+    loaded = ", ".join(served) or "the local model"
+    return Check("model", "OK", f"{loaded} is loaded here and answers requests for {model!r}")
 
 
 def check_round_trip() -> Check:

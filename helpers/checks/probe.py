@@ -34,7 +34,7 @@ from helpers.modes.client import get_client
 from helpers.modes.settings import default_model
 from helpers.modes.transports import REPLAY_HEADER
 from helpers.more_calls.voting import short_usage_note
-from helpers.prompts import JSON_MODE, STEPS_JSON_SCHEMA, StepAnswer, step_messages
+from helpers.prompts import JSON_MODE, STEPS_JSON_SCHEMA, StepAnswer, as_sdk_messages, step_messages
 from helpers.reasoning import Usage
 from helpers.token_limits import PROBE_TOKENS, sent_limit, with_token_limit
 from helpers.tools.calculator import calculator
@@ -173,7 +173,7 @@ def probe_server(client: openai.OpenAI | None = None, model: str | None = None) 
 
     try:
         raw = client.chat.completions.with_raw_response.create(
-            model=model, messages=ANSWER_ONLY, **limited
+            model=model, messages=as_sdk_messages(ANSWER_ONLY), **limited
         )
     except openai.OpenAIError as error:
         raise add_advice(error) from None

@@ -14,13 +14,14 @@ batched: in the "loop", every call needs the reply to the one before.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from helpers.evaluation.harness import make_row
 from helpers.evaluation.problems import Problem
-from helpers.evaluation.strategies import Reply, Strategy, UnusableAnswer, get_strategy
+from helpers.evaluation.strategies import Answer, Reply, Strategy, UnusableAnswer, get_strategy
 from helpers.modes.settings import default_model
 from helpers.reasoning import Usage
 from helpers.token_limits import named_limit, requested_limit
@@ -28,14 +29,23 @@ from helpers.token_limits import named_limit, requested_limit
 BATCH_URL = "/v1/chat/completions"
 
 
-def _one_call(strategy: str | Strategy) -> Strategy:
+@dataclass(frozen=True)
+class _OneCall:
+    """A strategy that asks once per answer: how it writes its request and reads its reply."""
+
+    strategy: Strategy
+    messages: Callable[[Problem], list[dict[str, Any]]]
+    read: Callable[..., Answer]
+
+
+def _one_call(strategy: str | Strategy) -> _OneCall:
     chosen = get_strategy(strategy)
     if chosen.messages is None or chosen.read is None:
         raise ValueError(
             f"strategy {chosen.name!r} makes several calls per answer, each needing the reply "
             "to the one before, so it cannot go through the Batch API; use 'direct' or 'cot'."
         )
-    return chosen
+    return _OneCall(chosen, chosen.messages, chosen.read)
 
 
 def _settings(chosen: Strategy, options: dict[str, Any]) -> dict[str, Any]:
@@ -65,7 +75,8 @@ def batch_requests(
     `options` (e.g. `temperature`) override the strategy's settings, as in `evaluate`.
     The token limit goes as `max_completion_tokens`, the name OpenAI's API wants.
     """
-    chosen = _one_call(strategy)
+    one_call = _one_call(strategy)
+    chosen = one_call.strategy
     model = model or default_model()
     settings = _settings(chosen, options)
     settings = named_limit(settings, "max_completion_tokens", requested_limit(settings)[1])
@@ -74,7 +85,7 @@ def batch_requests(
             "custom_id": _custom_id(problem, chosen, sample),
             "method": "POST",
             "url": BATCH_URL,
-            "body": {"model": model, "messages": chosen.messages(problem), **settings},
+            "body": {"model": model, "messages": one_call.messages(problem), **settings},
         }
         for problem in problems
         for sample in range(samples)
@@ -129,7 +140,8 @@ def batch_results(
     failed call; an answer that cannot be used is a failure, as in `evaluate`.
     There is no latency for batched answers.
     """
-    chosen = _one_call(strategy)
+    one_call = _one_call(strategy)
+    chosen = one_call.strategy
     model = model or default_model()
     settings = _settings(chosen, options)
     limit = requested_limit(settings)[1]
@@ -144,7 +156,7 @@ def batch_results(
             continue
         problem = by_id[problem_id]
         response = line.get("response") or {}
-        common = {"model": model, "options": dict(options)}
+        common: dict[str, Any] = {"model": model, "options": dict(options)}
         if line.get("error") or response.get("status_code") != 200:
             error = line.get("error") or (response.get("body") or {}).get("error") or {}
             message = error.get("message") if isinstance(error, dict) else str(error)
@@ -164,7 +176,7 @@ def batch_results(
         reply.limit = limit
         answer, error, kind = None, None, None
         try:
-            answer = chosen.read(reply, **settings)
+            answer = one_call.read(reply, **settings)
         except UnusableAnswer as unusable:
             error, kind = str(unusable), "answer"
         rows.append(

@@ -244,7 +244,7 @@ def make_row(
     origin: str | None = None,
 ) -> dict[str, Any]:
     """One result as it is stored: what was asked, what came back, what it cost."""
-    usage = sum(calls) if calls else Usage(calls=0)
+    usage = Usage.total(calls) or Usage(calls=0)
     result = answer.result if answer is not None else None
     return {
         "problem_id": problem.id,

@@ -265,7 +265,7 @@ class Report:
             {(p, s) for (name, p, s) in right if name == first}
             & {(p, s) for (name, p, s) in right if name == second}
         )
-        counts = Counter((right[(first, *pair)], right[(second, *pair)]) for pair in pairs)
+        counts = Counter((right[(first, p, s)], right[(second, p, s)]) for p, s in pairs)
         only_first, only_second = counts[(True, False)], counts[(False, True)]
         return Comparison(
             first,

@@ -38,7 +38,7 @@ from helpers.modes.reply_checks import parsed_completion
 from helpers.modes.transports import REPLAY_HEADER
 from helpers.more_calls.loop import LAST_CALL, LOOP_SYSTEM_PROMPT, NEXT_STEP, RESEND, LoopState
 from helpers.parsing.errors import ReasoningParseError
-from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
+from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, as_sdk_messages, step_messages
 from helpers.reasoning import Usage
 from helpers.thinking import read_reply
 from helpers.token_limits import (
@@ -133,13 +133,23 @@ class ChatCaller:
             request = with_token_limit(request, self.client, self.model, own_limit)
         if self.timeout is not None:
             request["timeout"] = self.timeout
-        create = self.client.chat.completions.with_raw_response.create
+        sdk_messages = as_sdk_messages(messages)
         if isinstance(self.client, openai.AsyncOpenAI):
+            create_async = self.client.chat.completions.with_raw_response.create
             raw = await within_deadline(
-                create(model=self.model, messages=messages, **request), self.client, self.timeout
+                create_async(model=self.model, messages=sdk_messages, **request),
+                self.client,
+                self.timeout,
             )
         else:
-            raw = await asyncio.to_thread(create, model=self.model, messages=messages, **request)
+            client, model = self.client, self.model
+
+            def create() -> Any:  # the SDK's overloaded create, called from a worker thread
+                return client.chat.completions.with_raw_response.create(
+                    model=model, messages=sdk_messages, **request
+                )
+
+            raw = await asyncio.to_thread(create)
         completion = parsed_completion(raw)
         choice = completion.choices[0]
         usage = Usage.from_api(completion.usage)

@@ -6,11 +6,13 @@ from typing import Any
 from urllib.parse import urlparse
 
 from helpers.exercises.core import checker
+from helpers.modes.settings import resolve_mode
 
 
 @checker("00.1")
 def check_00_1(first_reply: Any) -> str | None:
     """a chat completion from client.chat.completions.create whose text contains 'pong'
+    (with a model on your computer or a server: any reply of at most 5 tokens)
 
     Hint: Use client = helpers.get_client(), then client.chat.completions.create(...) with
     model=helpers.default_model() and messages=helpers.checks.checkup.PING_MESSAGES
@@ -22,8 +24,18 @@ def check_00_1(first_reply: Any) -> str | None:
         text = first_reply.choices[0].message.content or ""
     except (AttributeError, IndexError, TypeError):
         return f"Expected a chat completion object, got {type(first_reply).__name__}."
-    if "pong" not in text.lower():
+    if "pong" in text.lower():
+        return None
+    if resolve_mode() == "offline":  # the recorded answer to the ping says pong
         return f"The reply says {text!r}; it should contain 'pong'."
+    written = getattr(getattr(first_reply, "usage", None), "completion_tokens", None)
+    if not isinstance(written, int) or written > 5:
+        return f"The reply has {written} tokens: pass max_tokens=5 to keep it to one word."
+    # A real model that did not say the word: the code is right, the model is not.
+    print(
+        f"(The model answered {text.strip()!r}, not 'pong': your call is right, the model "
+        "did not follow the instruction. Small models often do not.)"
+    )
     return None
 
 

@@ -25,9 +25,11 @@ from helpers.modes.deadline import deadline_transport, default_timeout
 from helpers.modes.recording_files import RecordingLibrary
 from helpers.modes.settings import (
     ConfigurationError,
+    api_key_setting,
     base_url,
     call_timeout,
     default_model,
+    key_source,
     local_context,
     local_threads,
     mode_was_chosen_automatically,
@@ -111,12 +113,13 @@ def _local_transport() -> Any:
 
 
 def _live_options(options: dict[str, Any]) -> dict[str, Any]:
-    has_key = options.get("api_key") or os.environ.get("OPENAI_API_KEY")
+    key = options.get("api_key") or api_key_setting()
     has_server = options.get("base_url") or os.environ.get("OPENAI_BASE_URL")
-    if not has_key:
+    if not key:
         if not has_server:
             raise ConfigurationError(MISSING_KEY_MESSAGE)
-        options["api_key"] = LOCAL_SERVER_API_KEY  # local servers accept any key
+        key = LOCAL_SERVER_API_KEY  # local servers accept any key
+    options["api_key"] = key  # also a key saved by ask_for_key(), which is not in os.environ
     return options
 
 
@@ -203,7 +206,8 @@ def get_http_client(mode: str | None = None, **http_options: Any) -> httpx2.Clie
 def api_key(mode: str | None = None) -> str:
     """The key to put in an `Authorization` header for raw HTTP calls.
 
-    Live it is `OPENAI_API_KEY` (or a placeholder for a local server); offline
+    Live it is your key (`OPENAI_API_KEY`, or the one `ask_for_key()` saved; a
+    placeholder for a local server without one); offline
     it is a placeholder, since the recordings need no key. Never print it.
     """
     mode = resolve_mode(mode)
@@ -211,7 +215,7 @@ def api_key(mode: str | None = None) -> str:
         return OFFLINE_API_KEY
     if mode == "local":
         return LOCAL_MODEL_API_KEY
-    return _live_options({}).get("api_key") or os.environ["OPENAI_API_KEY"]
+    return str(_live_options({})["api_key"])
 
 
 def server_url() -> str:
@@ -266,11 +270,12 @@ def mode_summary(mode: str | None = None) -> str:
         return line + _local_setup_note(automatic)
     server = base_url()
     where = "OpenAI" if server == "https://api.openai.com/v1" else server
+    source = key_source() or "no key (a local server needs none)"
     if mode == "live":
-        return f"Mode: LIVE. Calling {where} with model {model}."
+        return f"Mode: LIVE. Calling {where} with model {model}; {source}."
     return (
-        f"Mode: RECORD. Calling {where} with model {model}; every answer is saved to "
-        f"{_folder_label(recordings_dir())}/{record_tag()}."
+        f"Mode: RECORD. Calling {where} with model {model}; {source}; every answer is "
+        f"saved to {_folder_label(recordings_dir())}/{record_tag()}."
     )
 
 

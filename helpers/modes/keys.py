@@ -1,10 +1,14 @@
 """Getting a key, a server or a local model into this session, safely.
 
-The key is typed with `getpass` (not echoed, not saved in the notebook) and kept
-only in this kernel's environment, where the OpenAI SDK looks for it. It is
-never printed. Under a non-interactive run (nbconvert, nbval, CI) nothing can
-be typed, so we stay offline without an error. `use_local_model()` switches to a
-model run on this computer (downloading it once if needed).
+`ask_for_key()` asks for the key with `getpass` (not echoed, not saved in the
+notebook) and saves it in a file only your user can read, outside the project
+(`helpers/modes/key_file.py`), so every notebook of the session uses it: each
+notebook has its own kernel, and a key kept in one kernel's memory would be lost to
+the next. `forget_key()` deletes it. The key is never printed, and it is not put in
+this process's environment, so programs a notebook starts do not inherit it. Under a
+non-interactive run (nbconvert, nbval, CI) nothing can be typed, so we stay offline
+without an error. `use_local_model()` switches to a model run on this computer
+(downloading it once if needed).
 """
 
 from __future__ import annotations
@@ -12,19 +16,33 @@ from __future__ import annotations
 import getpass
 import os
 
+from helpers.modes.key_file import KeyFileError, delete_key, load_key, save_key
 from helpers.modes.settings import resolve_mode
 
 KEY_PROMPT = "Paste your OpenAI API key and press Enter (or just press Enter to stay offline): "
 
 
 def ask_for_key(prompt: str = KEY_PROMPT) -> None:
-    """Ask for an OpenAI key without echoing it, and say which mode is now on.
+    """Ask for an OpenAI key without echoing it, save it for the session, say the mode.
 
-    The key goes into `os.environ["OPENAI_API_KEY"]` of this process only: not
-    into the notebook, a file or the output. Restarting the kernel forgets it.
+    The key is saved for 24 hours in a file only your user can read, outside the
+    project folder (see `helpers/modes/key_file.py`), so notebooks 01-07 use it too.
+    It is not put in the notebook, an output or this process's environment.
+    `helpers.forget_key()` deletes it at once.
     """
-    if os.environ.get("OPENAI_API_KEY"):
-        print("A key is already set in this session (OPENAI_API_KEY); not asking again.")
+    if os.environ.get("OPENAI_API_KEY", "").strip():
+        print("A key is already set (OPENAI_API_KEY); not asking again.")
+        return
+    try:
+        saved = load_key()
+    except KeyFileError as error:
+        print(error)
+        return
+    if saved is not None:
+        print(
+            f"A key you typed earlier is saved ({saved.hours_left():.0f} h left); not asking "
+            "again. helpers.forget_key() deletes it."
+        )
         return
     try:
         key = getpass.getpass(prompt).strip()
@@ -34,13 +52,27 @@ def ask_for_key(prompt: str = KEY_PROMPT) -> None:
         print("Nobody can type a key in this run (it is not interactive), so we stay offline.")
         return
     if not key:
-        print("No key entered: staying in offline mode.")
+        print("No key entered: nothing changes.")
         return
-    os.environ["OPENAI_API_KEY"] = key
+    try:
+        save_key(key)
+    except OSError as error:
+        # No writable home folder: keep the key in this kernel only, as a fallback.
+        os.environ["OPENAI_API_KEY"] = key
+        print(
+            f"The key could not be saved for the other notebooks ({error.strerror}); this "
+            "notebook uses it until its kernel restarts."
+        )
+    else:
+        print(
+            "Key saved for this session: every notebook on this computer uses it for 24 h. "
+            "It is not printed, not in any notebook and not in the project folder; "
+            "helpers.forget_key() deletes it."
+        )
     mode = resolve_mode()
-    print(f"Key stored for this session only (it is not printed or saved). Mode: {mode}.")
-    if mode == "offline":
-        print("HOMEMADE_O1_MODE=offline is set, so the key is not used until you unset it.")
+    print(f"Mode: {mode}. Make the client again (client = helpers.get_client()).")
+    if mode != "live":
+        print(f"HOMEMADE_O1_MODE={mode} is set, so the key is not used until you unset it.")
 
 
 def use_local_server(base_url: str = "http://localhost:11434/v1", model: str = "llama3.2") -> None:
@@ -101,8 +133,27 @@ def use_local_model(
     print(mode_summary())
 
 
+def use_offline() -> None:
+    """Go back to the recorded answers (offline replay) in this notebook.
+
+    Sets `HOMEMADE_O1_MODE=offline` for this kernel only: a saved key, a server or a
+    local model stay where they are, and `helpers.use_local_model()` or unsetting the
+    mode brings them back. Make the client again afterwards.
+    """
+    os.environ["HOMEMADE_O1_MODE"] = "offline"
+    from helpers.modes.client import mode_summary
+
+    print(mode_summary())
+
+
 def forget_key() -> None:
-    """Remove the key (and a local server and its model) from this session: back to offline."""
+    """Delete the saved key and forget a key, server or model set in this session.
+
+    Every notebook stops using the saved key (their next `get_client()` goes back
+    to the automatic choice: a local model if one is downloaded, else offline).
+    """
+    had_file = delete_key()
     for name in ("OPENAI_API_KEY", "OPENAI_BASE_URL", "HOMEMADE_O1_MODEL"):
         os.environ.pop(name, None)
-    print(f"Key and server forgotten for this session. Mode: {resolve_mode()}.")
+    what = "The saved key is deleted" if had_file else "No saved key"
+    print(f"{what}; key and server forgotten in this notebook. Mode: {resolve_mode()}.")

@@ -80,14 +80,25 @@ def endpoint_of(url_path: str) -> str:
 
 
 def normalize_body(body: Any) -> Any:
-    """The part of a request body that decides the answer (see IGNORED_FIELDS)."""
+    """The part of a request body that decides the answer (see IGNORED_FIELDS).
+
+    A setting written as a whole float is the same JSON number as the integer
+    (`temperature=0` and `temperature=0.0`), so it is kept as that integer.
+    """
     if not isinstance(body, dict):
         return body
     return {
-        SAME_FIELDS.get(k, k): v
+        SAME_FIELDS.get(k, k): _same_number(v)
         for k, v in sorted(body.items())
         if k not in IGNORED_FIELDS and v is not None
     }
+
+
+def _same_number(value: Any) -> Any:
+    """`0.0` -> `0`, `1.0` -> `1`; every other value unchanged."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
 def request_key(method: str, endpoint: str, body: Any) -> str:

@@ -5,8 +5,8 @@ their text through `redact`. It removes:
 
 * the exact secrets it is given (for example the value of a request's
   `Authorization` header, found with `header_secrets`);
-* the values of the key variables set in this process (`OPENAI_API_KEY`, ...), so a
-  key typed with `ask_for_key()` is caught even when it has an unusual shape;
+* the values of the key variables set in this process (`OPENAI_API_KEY`, ...) and the
+  key saved by `ask_for_key()`, so your key is caught even when it has an unusual shape;
 * anything shaped like a key: `sk-...`, `Bearer ...`, organisation and project ids,
   a few other providers' key formats, and the value after a header or field named
   like a key (`"api-key": "..."`, `authorization=...`).
@@ -48,8 +48,12 @@ _SHORTEST_SECRET = 8  # shorter values are placeholders ("ollama"), not secrets
 
 
 def configured_secrets() -> tuple[str, ...]:
-    """The values of the key variables set in this process (`SECRET_VARIABLES`)."""
-    values = (os.environ.get(name, "").strip() for name in SECRET_VARIABLES)
+    """The values of the key variables set in this process (`SECRET_VARIABLES`), and the
+    key `ask_for_key()` saved for the session (which is not in the environment)."""
+    from helpers.modes.key_file import saved_key
+
+    values = [os.environ.get(name, "").strip() for name in SECRET_VARIABLES]
+    values.append(saved_key() or "")
     return tuple(value for value in values if len(value) >= _SHORTEST_SECRET)
 
 

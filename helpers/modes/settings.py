@@ -10,10 +10,12 @@
 | `HOMEMADE_O1_TIMEOUT`       | seconds a call may take, start to last token (default 120) |
 | `HOMEMADE_O1_RECORDINGS`    | another folder of recordings to replay from / record into  |
 | `HOMEMADE_O1_PACE`          | offline streams: chunks per second (0 = as fast as possible) |
+| `HOMEMADE_O1_KEY_FILE`      | where `ask_for_key()` saves the key for the session        |
 | `OPENAI_API_KEY`            | the OpenAI SDK's own variable: your key                    |
 | `OPENAI_BASE_URL`           | the OpenAI SDK's own variable: another server, e.g. Ollama |
 
-With no `HOMEMADE_O1_MODE`, the mode is `live` when a key or a base URL is set, else
+With no `HOMEMADE_O1_MODE`, the mode is `live` when a key (`OPENAI_API_KEY`, or one
+saved by `ask_for_key()`) or a base URL is set, else
 `local` when a local model is already on this computer (and llama-cpp-python is
 installed), else `offline`.
 """
@@ -45,14 +47,15 @@ class ConfigurationError(ShortTraceback, RuntimeError):
 def resolve_mode(mode: str | None = None) -> str:
     """Return the mode to use: the argument, else `HOMEMADE_O1_MODE`, else a guess.
 
-    The guess is `live` when `OPENAI_API_KEY` or `OPENAI_BASE_URL` is set, `local`
+    The guess is `live` when a key (`OPENAI_API_KEY`, or one saved by `ask_for_key()`)
+    or `OPENAI_BASE_URL` is set, `local`
     when a local model is already downloaded (or `HOMEMADE_O1_LOCAL_MODEL` names a
     file that exists) and llama-cpp-python is installed, and `offline` otherwise, so
     a fresh checkout with no key just works.
     """
     chosen = (mode or os.environ.get("HOMEMADE_O1_MODE", "")).strip().lower()
     if not chosen:
-        has_server = os.environ.get("OPENAI_API_KEY") or os.environ.get("OPENAI_BASE_URL")
+        has_server = api_key_setting() or os.environ.get("OPENAI_BASE_URL")
         if has_server:
             return "live"
         from helpers.modes.local.files import local_model_ready
@@ -64,6 +67,31 @@ def resolve_mode(mode: str | None = None) -> str:
             "(set HOMEMADE_O1_MODE, or pass mode=...)."
         )
     return chosen
+
+
+def api_key_setting() -> str | None:
+    """The key live calls use: `OPENAI_API_KEY`, else the one `ask_for_key()` saved, else None."""
+    from helpers.modes.key_file import saved_key
+
+    return os.environ.get("OPENAI_API_KEY", "").strip() or saved_key()
+
+
+def key_source() -> str | None:
+    """Where the key comes from, in words for `describe_mode()` (None: no key)."""
+    if os.environ.get("OPENAI_API_KEY", "").strip():
+        return "key from OPENAI_API_KEY"
+    from helpers.modes.key_file import KeyFileError, load_key
+
+    try:
+        saved = load_key()
+    except (KeyFileError, OSError) as error:
+        return f"no key: {error}"
+    if saved is None:
+        return None
+    return (
+        f"key typed with ask_for_key(), saved for {saved.hours_left():.0f} h more "
+        "(helpers.forget_key() deletes it)"
+    )
 
 
 def mode_was_chosen_automatically(mode: str | None = None) -> bool:

@@ -28,7 +28,7 @@ from helpers.modes.client import get_client
 from helpers.modes.settings import default_model
 from helpers.parsing.repair import load_json
 from helpers.parsing.text import strip_code_fence, strip_think_block
-from helpers.prompts import JSON_MODE
+from helpers.prompts import JSON_MODE, as_sdk_messages
 from helpers.reasoning import Reasoning, Usage
 from helpers.thinking import call_failed
 from helpers.token_limits import LOOP_STEP_TOKENS, with_token_limit
@@ -162,7 +162,7 @@ class LoopState:
             titles=self.titles,
             raw="\n".join(self.raw),
             question=question,
-            usage=sum(calls) if calls else None,
+            usage=Usage.total(calls),
             complete=self.result is not None,
             warnings=[self.warning] if self.warning else [],
             calls=calls,
@@ -217,13 +217,16 @@ def step_loop(
 
     while not state.done:
         try:
-            reply = client.chat.completions.create(model=model, messages=state.request(), **options)
+            reply = client.chat.completions.create(
+                model=model, messages=as_sdk_messages(state.request()), **options
+            )
         except openai.OpenAIError as error:
             raise call_failed(viewer, error) from None
         served_by = reply.model or served_by
         finish_reason = reply.choices[0].finish_reason
-        if reply.usage is not None:
-            calls.append(Usage.from_api(reply.usage))
+        usage = Usage.from_api(reply.usage)
+        if usage is not None:
+            calls.append(usage)
         step = state.receive(reply.choices[0].message.content, finish_reason)
         if step is not None:
             if viewer is not None:

@@ -27,7 +27,7 @@ from helpers.modes.client import get_client
 from helpers.modes.settings import default_model
 from helpers.parsing.repair import load_json
 from helpers.parsing.text import strip_code_fence, strip_think_block
-from helpers.prompts import JSON_MODE
+from helpers.prompts import JSON_MODE, as_sdk_messages
 from helpers.reasoning import Reasoning, Usage
 from helpers.token_limits import REVIEW_TOKENS, sent_limit, with_token_limit
 from helpers.widgets.step_viewer import StepMark
@@ -233,7 +233,9 @@ def self_check(
         options["response_format"] = response_format
     try:
         reply = client.chat.completions.create(
-            model=model, messages=review_messages(reasoning, system_prompt), **options
+            model=model,
+            messages=as_sdk_messages(review_messages(reasoning, system_prompt)),
+            **options,
         )
     except openai.OpenAIError as error:
         add_advice(error)

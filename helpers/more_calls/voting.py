@@ -33,7 +33,7 @@ from helpers.modes.client import get_client
 from helpers.modes.settings import default_model
 from helpers.parsing.errors import ReasoningParseError
 from helpers.parsing.parse import parse_reasoning
-from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, step_messages
+from helpers.prompts import JSON_MODE, STEPS_SYSTEM_PROMPT, as_sdk_messages, step_messages
 from helpers.reasoning import Reasoning, Usage
 from helpers.token_limits import THINK_TOKENS, sent_limit, with_token_limit
 
@@ -198,7 +198,7 @@ class Vote:
     def usage(self) -> Usage | None:
         """Token counts of all calls together, as the server reported them (see
         `usage_note` for a server that counts one answer of an `n` call only)."""
-        return sum(self.calls) if self.calls else None
+        return Usage.total(self.calls)
 
     def describe(self) -> str:
         """One line, e.g. '4 of 5 samples agree on 9 (1 more could not be read)'."""
@@ -341,7 +341,7 @@ def sample_replies(
         nonlocal last_failure
         try:
             response = client.chat.completions.create(
-                model=model, messages=list(messages), **options, **extra
+                model=model, messages=as_sdk_messages(messages), **options, **extra
             )
         except openai.APIStatusError as error:
             if error.status_code < 500 or extra.get("n"):

@@ -63,7 +63,7 @@ _SHORT_NAME_OK_AFTER = frozenset(' \t$({[^_="')
 _ESCAPE = re.compile(r"\\(u[0-9a-fA-F]{4}|[nrt][A-Za-z]*|.)", re.DOTALL)
 
 
-class JsonObject(dict):  # type: ignore[type-arg]
+class JsonObject(dict[str, Any]):
     """A JSON object that also remembers every key/value pair in document order.
 
     It behaves like the dict `json.loads` returns (a repeated key keeps its last
@@ -335,7 +335,9 @@ def repair_json(text: str) -> LoadedJson:
         ValueError: json_repair found nothing usable.
     """
     prepared = _number_repeated_step_keys(text)
-    value, log = json_repair.loads(prepared, logging=True)
+    repaired = json_repair.loads(prepared, logging=True)
+    assert isinstance(repaired, tuple), "logging=True returns (value, log)"
+    value, log = repaired
     if value in ("", None, [], {}):
         raise ValueError("json_repair found no JSON value")
     return LoadedJson(

@@ -76,6 +76,12 @@ _PLAIN = re.compile(r'[^"{}\[\]`~]*')
 _STRING_BODY = re.compile(r'(?:[^"\\]|\\.)*', re.DOTALL)
 
 
+def _always(match: re.Match[str] | None) -> re.Match[str]:
+    """The match of a pattern that also matches the empty string, so it never fails."""
+    assert match is not None, "patterns that accept the empty string always match"
+    return match
+
+
 def scan_object(text: str, start: int) -> JsonSpan:
     """Read the object that opens at `text[start]` (which must be `{`) up to its matching `}`.
 
@@ -99,7 +105,7 @@ def _scan(text: str, start: int, seen: dict[int, JsonSpan]) -> JsonSpan:
     index = start
     length = len(text)
     while index < length:
-        plain = _PLAIN.match(text, index)
+        plain = _always(_PLAIN.match(text, index))
         chunk = plain.group().rstrip()
         if chunk:
             last = chunk[-1]
@@ -109,7 +115,7 @@ def _scan(text: str, start: int, seen: dict[int, JsonSpan]) -> JsonSpan:
         char = text[index]
         if char == '"':
             before_string = last
-            index = _STRING_BODY.match(text, index + 1).end()
+            index = _always(_STRING_BODY.match(text, index + 1)).end()
             if index >= length or text[index] != '"':
                 in_string = True
                 index = length

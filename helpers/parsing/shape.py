@@ -170,10 +170,10 @@ def read_step_list(value: Any) -> list[tuple[str, str | None]]:
         return [(line, None) for line in value.splitlines() if line.strip()]
     if isinstance(value, dict):
         items = _pairs(value)
-        numbers = [_DIGITS.search(key) for key, _ in items]
-        if items and all(numbers):
-            order = sorted(range(len(items)), key=lambda i: int(numbers[i].group()))  # type: ignore[union-attr]
-            items = [items[i] for i in order]
+        key_numbers = [_DIGITS.search(key) for key, _ in items]
+        numbered = [(int(found.group()), pair) for found, pair in zip(key_numbers, items) if found]
+        if items and len(numbered) == len(items):
+            items = [pair for _, pair in sorted(numbered, key=lambda entry: entry[0])]
         steps = []
         for key, item in items:
             text, title = read_step(item)
@@ -182,10 +182,11 @@ def read_step_list(value: Any) -> list[tuple[str, str | None]]:
         return steps
     if not isinstance(value, list):
         return []
-    numbers = [_step_number(item) for item in value]
+    step_numbers = [(_step_number(item), item) for item in value]
+    known = [(number, item) for number, item in step_numbers if number is not None]
     items = list(value)
-    if items and all(number is not None for number in numbers):
-        items = [item for _, item in sorted(zip(numbers, items), key=lambda pair: pair[0])]
+    if items and len(known) == len(items):
+        items = [item for _, item in sorted(known, key=lambda pair: pair[0])]
     return [read_step(item) for item in items]
 
 

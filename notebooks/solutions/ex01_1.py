@@ -3,7 +3,9 @@ def chat_body(question, system=None, temperature=None):
     if system is not None:
         messages.append({"role": "system", "content": system})
     messages.append({"role": "user", "content": question})
-    body = {"model": MODEL, "messages": messages}  # MODEL: set in the notebook's first cell
-    if temperature is not None:  # not `if temperature:`, which would drop temperature=0
+    # MODEL: set in the notebook's first cell
+    body = {"model": MODEL, "messages": messages}
+    # not `if temperature:`, which would drop temperature=0
+    if temperature is not None:
         body["temperature"] = temperature
     return body

@@ -1,4 +1,5 @@
 def read_reply(response_json):
     choice = response_json["choices"][0]
     text = choice["message"]["content"]
-    return text, choice["finish_reason"], response_json["usage"]["total_tokens"]
+    total = response_json["usage"]["total_tokens"]
+    return text, choice["finish_reason"], total
