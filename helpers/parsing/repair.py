@@ -345,6 +345,20 @@ def repair_json(text: str) -> LoadedJson:
     )
 
 
+def _strict_then_lenient(text: str, repairs: list[str]) -> LoadedJson | None:
+    """`text` read as strict JSON, else with raw control characters allowed in strings
+    (naming them as repairs); None when neither reads it."""
+    try:
+        return LoadedJson(_loads(text, strict=True), repairs)
+    except ValueError:
+        pass
+    try:
+        value = _loads(text, strict=False)
+    except ValueError:
+        return None
+    return LoadedJson(value, repairs + _raw_control_names(text))
+
+
 def load_json(text: str) -> LoadedJson:
     """Read JSON text with the repair ladder (see the module docstring).
 
@@ -357,30 +371,17 @@ def load_json(text: str) -> LoadedJson:
     protected = protect_latex_backslashes(text)
     if protected != text:
         repairs.append("kept LaTeX backslashes")
-    try:
-        return LoadedJson(_loads(protected, strict=True), repairs)
-    except ValueError:
-        pass
-    try:
-        value = _loads(protected, strict=False)
-        return LoadedJson(value, repairs + _raw_control_names(protected))
-    except ValueError:
-        pass
+    loaded = _strict_then_lenient(protected, repairs)
+    if loaded is not None:
+        return loaded
     repaired = protected
     for name, repair in TARGETED_REPAIRS:
         changed = repair(repaired)
         if changed != repaired:
             repairs.append(name)
             repaired = changed
-    try:
-        value = _loads(repaired, strict=True)
-        return LoadedJson(value, repairs)
-    except ValueError:
-        pass
-    try:
-        value = _loads(repaired, strict=False)
-        return LoadedJson(value, repairs + _raw_control_names(repaired))
-    except ValueError:
-        pass
+    loaded = _strict_then_lenient(repaired, repairs)
+    if loaded is not None:
+        return loaded
     loaded = repair_json(repaired)
     return LoadedJson(loaded.value, repairs + loaded.repairs, used_library=True)
