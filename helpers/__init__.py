@@ -130,7 +130,7 @@ _PUBLIC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("06", "helpers.tools.calculator", ("calculator",)),
     ("06", "helpers.tools.search", ("search_notes",)),
     ("06", "helpers.tools.files", ("make_file_reader", "read_file")),
-    ("06", "helpers.tools.python_runner", ("enable_python", "run_python")),
+    ("06", "helpers.tools.python_runner", ("enable_python", "python_isolation", "run_python")),
     (
         "06",
         "helpers.tools.registry",
