@@ -102,6 +102,7 @@ _PUBLIC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
         ),
     ),
     ("05", "helpers.more_calls.token_plot", ("cumulative_input_tokens", "plot_token_growth")),
+    ("05", "helpers.more_calls.compare", ("Way", "describe_way", "thinking_text", "ways_table")),
     # 06 · A ReAct agent: the text protocol, native tool calls, the tools
     (
         "06",
@@ -130,7 +131,7 @@ _PUBLIC: tuple[tuple[str, str, tuple[str, ...]], ...] = (
     ("06", "helpers.tools.calculator", ("calculator",)),
     ("06", "helpers.tools.search", ("search_notes",)),
     ("06", "helpers.tools.files", ("make_file_reader", "read_file")),
-    ("06", "helpers.tools.python_runner", ("enable_python", "run_python")),
+    ("06", "helpers.tools.python_runner", ("enable_python", "python_isolation", "run_python")),
     (
         "06",
         "helpers.tools.registry",

@@ -4,7 +4,8 @@ Prices are US dollars per million tokens, OpenAI's standard (non-batch) tier,
 as listed on OpenAI's pricing page in March 2026 (read from a third-party
 summary of that page). Prices change: check https://openai.com/api/pricing and
 edit `PRICES` before you rely on a number. Local servers (Ollama, llama.cpp,
-vLLM) cost nothing per token; you pay in hardware and time instead.
+vLLM) and local mode cost nothing per token; you pay in hardware and time instead
+(`runs_on_this_computer` says whether the configured model runs here).
 
 Hidden reasoning tokens of reasoning models are already counted inside
 `completion_tokens` and billed at the output price.
@@ -12,8 +13,10 @@ Hidden reasoning tokens of reasoning models are already counted inside
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 PRICE_TABLE_DATE = "2026-03"
 
@@ -51,6 +54,28 @@ def price_for(model: str) -> Price | None:
     name = (model or "").lower().split("/")[-1]
     matches = [known for known in PRICES if name == known or name.startswith(known + "-")]
     return PRICES[max(matches, key=len)] if matches else None
+
+
+def runs_on_this_computer() -> bool:
+    """True when the configured model runs on this computer: local mode, or live (or
+    record) mode with a server at a loopback address (localhost, 127.0.0.1, ::1)."""
+    from helpers.modes.settings import ConfigurationError, base_url, resolve_mode
+
+    try:
+        mode = resolve_mode()
+    except ConfigurationError:
+        return False
+    if mode == "local":
+        return True
+    if mode not in ("live", "record"):
+        return False
+    host = (urlsplit(base_url()).hostname or "").lower()
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _tokens(usage: Any, field: str) -> int:

@@ -7,7 +7,8 @@
 Drafts come from running a notebook offline with HOMEMADE_O1_DRAFTS=DRAFTS_DIR:
 every request with no recording is saved there. Fill in "reply" (and, if
 needed, "finish_reason", "ends": "dropped", "tool_calls", "choices", "model",
-"reasoning_tokens"), then finalize. The result is marked hand-written. To
+"reasoning_tokens", or "reasoning": the thinking a thinking model sends as
+reasoning_content), then finalize. The result is marked hand-written. To
 replace hand-written answers with real ones, use `make record` instead.
 """
 
@@ -69,6 +70,7 @@ def response_from_draft(body: dict, draft: dict) -> dict:
         refusal=draft.get("refusal"),
         model=model,
         reasoning_tokens=int(draft.get("reasoning_tokens", 0)),
+        reasoning=draft.get("reasoning"),
     )
     if "usage" in draft:  # a maintainer's own estimate overrides the automatic one
         usage = draft["usage"]

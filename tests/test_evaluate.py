@@ -346,10 +346,14 @@ def test_the_terminal_progress_bar_counts_to_the_end(tmp_path, capsys):
     with StubServer(answering) as server:
         run(server, path, strategies=("direct",), limit=4, progress=True)
         capsys.readouterr()
-        run(server, path, strategies=("direct",), progress=True)  # 4 done, 2 to go
+        report = run(server, path, strategies=("direct",), progress=True)  # 4 done, 2 to go
     shown = capsys.readouterr().err  # tqdm's line in a terminal, redrawn with \r
     assert "\r" in shown and "direct:" in shown
-    assert "4/6" in shown and "6/6" in shown and "2 new results" in shown
+    assert "4/6" in shown and "6/6" in shown
+    # the summary is printed by whoever called (report.run): the bar's last state does not
+    # repeat it on the line above
+    final = shown.split("\r")[-1]
+    assert "6/6" in final and str(report.run) not in final and "new results" not in final
 
 
 def test_no_progress_bar_when_asked_for_none(capsys):
@@ -406,8 +410,8 @@ def test_the_terminal_command_runs_against_a_server(tmp_path, monkeypatch, capsy
             ]
         )
     printed = capsys.readouterr().out
-    assert code == 0 and "Mode: LIVE" in printed
-    assert "4/4" in printed and "cot vs direct on the same 4 problems" in printed
+    assert code == 0 and "Mode: LIVE" in printed and "8 new results" in printed
+    assert "4/4" in printed and "direct vs cot on the same 4 problems" in printed
     assert len(keys_in(path)) == 8 and (tmp_path / "p.png").exists()
 
 
@@ -478,3 +482,24 @@ def test_a_live_run_never_resumes_from_replayed_answers(tmp_path, monkeypatch):
         with pytest.raises(ResultsFileError, match="replayed offline"):
             evaluate(PROBLEMS, ("direct",), results_path=path, progress=False)
         assert not server.requests
+
+
+def test_what_the_terminal_command_leaves_behind_is_ignored_by_git():
+    """Its default results file and the lock beside it stay out of `git status`."""
+    import shutil
+
+    from helpers.evaluation.cli import build_parser
+
+    root = Path(__file__).resolve().parent.parent
+    if shutil.which("git") is None or not (root / ".git").exists():
+        pytest.skip("not a git checkout")
+    results = build_parser().parse_args([]).results
+    left = [str(results), str(results.with_name(f".{results.name}.lock")), ".other.jsonl.lock"]
+    ignored = subprocess.run(
+        ["git", "check-ignore", "--no-index", *left],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    ).stdout.split()
+    assert ignored == left

@@ -163,6 +163,11 @@ def test_paired_comparison_counts_disagreements():
     ) == (5, 2, 1, 2, 0)
     assert comparison.p_value == pytest.approx(1.0)
     assert "only b right 2" in str(comparison) and "p = 1.000" in str(comparison)
+    # named in the order asked for: compare("a", "b") is "a vs b", with a's count first
+    assert str(comparison).startswith("a vs b on the same 5 problems:")
+    assert str(comparison).index("only a right 1") < str(comparison).index("only b right 2")
+    flipped = build_report(results(), PROBLEMS, ["a", "b"]).compare("b", "a")
+    assert str(flipped).startswith("b vs a") and "only b right 2, only a right 1" in str(flipped)
 
 
 def test_breakdown_by_family():

@@ -35,6 +35,21 @@ def test_cost_of_a_call():
     assert estimate_cost(usage, "llama3.2") is None
 
 
+def test_runs_on_this_computer(monkeypatch):
+    from helpers.prices import runs_on_this_computer
+
+    assert not runs_on_this_computer()  # offline: nothing runs
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "local")
+    assert runs_on_this_computer()
+    monkeypatch.setenv("HOMEMADE_O1_MODE", "live")
+    for url in ("http://127.0.0.1:8080/v1", "http://localhost:11434/v1", "http://[::1]:1/v1"):
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        assert runs_on_this_computer(), url
+    for url in ("https://models.example.com/v1", "http://192.168.1.20:8080/v1"):
+        monkeypatch.setenv("OPENAI_BASE_URL", url)
+        assert not runs_on_this_computer(), url
+
+
 @pytest.mark.parametrize(
     ("dollars", "text"),
     [(None, "n/a"), (0, "$0"), (0.000123, "$0.000123"), (0.5, "$0.5"), (12.345, "$12.35")],

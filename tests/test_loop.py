@@ -162,3 +162,80 @@ def test_read_step(text, expected):
 def test_read_step_refuses(text):
     with pytest.raises(ValueError):
         read_step(text)
+
+
+# ---- offline pacing: a replayed loop shows its steps one by one -----------------------
+def _record_loop(folder, question, texts):
+    """Record the calls step_loop makes offline for `texts`, one step per call."""
+    from helpers.more_calls.loop import LOOP_SYSTEM_PROMPT
+    from tests.support.recordings import add_recording
+
+    messages = [
+        {"role": "system", "content": LOOP_SYSTEM_PROMPT},
+        {"role": "user", "content": question},
+    ]
+    for text in texts:
+        body = {
+            "model": "gpt-4o-mini",
+            "messages": list(messages),
+            "max_completion_tokens": 300,
+            "response_format": {"type": "json_object"},
+        }
+        add_recording(folder, body, text=text)
+        messages += [
+            {"role": "assistant", "content": text},
+            {"role": "user", "content": NEXT_STEP},
+        ]
+
+
+@pytest.fixture
+def pauses(monkeypatch):
+    """The seconds step_loop sleeps, recorded instead of slept."""
+    from helpers.more_calls import loop
+
+    slept = []
+    monkeypatch.setattr(loop.time, "sleep", slept.append)
+    return slept
+
+
+def test_offline_a_viewer_gets_each_step_at_the_replay_pace(recordings_folder, monkeypatch, pauses):
+    from helpers import get_client
+    from helpers.modes.wire import estimate_tokens
+
+    texts = [step("Spell it: s-t-r-a-w-b-e-r-r-y"), step("1 + 2 = 3", final="3")]
+    _record_loop(recordings_folder, "How many r's?", texts)
+    monkeypatch.setenv("HOMEMADE_O1_PACE", "50")
+    viewer = StepViewer(question="How many r's?")
+    reasoning = step_loop("How many r's?", client=get_client(), viewer=viewer)
+    assert reasoning.result == "3" and viewer.step_count == 2
+    assert pauses == pytest.approx([estimate_tokens(text) / 50 for text in texts])
+    assert all(pause > 0 for pause in pauses)
+
+
+def test_offline_without_a_viewer_or_pace_the_loop_does_not_wait(
+    recordings_folder, monkeypatch, pauses
+):
+    from helpers import get_client
+
+    texts = [step("a"), step("b", final="x")]
+    _record_loop(recordings_folder, "q", texts)
+    monkeypatch.setenv("HOMEMADE_O1_PACE", "50")
+    assert step_loop("q", client=get_client()).result == "x"  # no viewer
+    monkeypatch.setenv("HOMEMADE_O1_PACE", "0")
+    assert step_loop("q", client=get_client(), viewer=StepViewer()).result == "x"
+    assert not any(pauses)
+
+
+def test_a_live_answer_is_never_paced(monkeypatch, pauses):
+    monkeypatch.setenv("HOMEMADE_O1_PACE", "50")
+    reasoning, _ = run([reply(step("a")), reply(step("b", final="x"))], viewer=StepViewer())
+    assert reasoning.result == "x" and not any(pauses)
+
+
+def test_a_replayed_pause_is_capped():
+    from helpers.more_calls.loop import MAX_REPLAY_PAUSE, replay_pause
+    from helpers.reasoning import Usage
+
+    assert replay_pause("hand-written", Usage(completion_tokens=30), 60) == 0.5
+    assert replay_pause("hand-written", Usage(completion_tokens=9000), 60) == MAX_REPLAY_PAUSE
+    assert replay_pause(None, Usage(completion_tokens=30), 60) == 0.0

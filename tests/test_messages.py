@@ -228,7 +228,7 @@ NOTEBOOK_CELLS = [
     # 2: %tb shows the full traceback
     "%tb",
     # 3: a changed setting through a helper
-    "helpers.think(pencils, client=client, n=3, temperature=0.8)",
+    "helpers.think(pencils, client=client, n=4, temperature=0.8, max_tokens=200)",
     # 4: an API error that echoes the key, through a helper
     "from tests.support.server import StubServer, JsonReply\n"
     "key = 'sk-' + 'learnerskey' * 3\n"
@@ -286,7 +286,7 @@ def test_percent_tb_shows_the_full_traceback(notebook_errors):
 def test_a_changed_setting_through_think_is_short_in_a_notebook(notebook_errors):
     shown = _shown(notebook_errors[3])
     assert len(shown.splitlines()) <= 15, shown
-    assert "n: 3 (recorded: 5" in shown and "put back n=5" in shown
+    assert "n: 4 (recorded: 3, 5, 7" in shown and "put back n=3 or 5 or 7" in shown
     assert "Offline mode only knows" not in shown, "no second, older advice line"
 
 

@@ -93,6 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as error:  # one line of advice instead of a traceback
         print(f"Stopped: {explain_error(error)}", file=sys.stderr)
         return 1
+    print(report.run)
     print(report.to_text())
     names = [row.strategy for row in report.rows]
     for other in names[1:]:

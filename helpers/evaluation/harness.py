@@ -336,7 +336,9 @@ async def _evaluate(run: _Run, bar: Any) -> Report:
                 await _work(todo, run, store, bar, summary)
         finally:
             if bar is not None:
-                bar.set_postfix_str(str(summary), refresh=False)
+                # the count says how far it got; the summary is the caller's to print
+                # (report.run), so the bar does not repeat it
+                bar.set_postfix_str("", refresh=False)
                 bar.close()
         results = [row for row in store.rows if result_key(row) in planned]
     return build_report(

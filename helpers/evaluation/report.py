@@ -115,17 +115,18 @@ class Comparison:
     p_value: float
 
     def __str__(self) -> str:
+        """Four short lines, in the order the strategies were given: `first` vs `second`."""
         verdict = (
             "a split this lopsided would be rare if both were equally accurate"
             if self.p_value < 0.05
             else "that could easily happen by chance: more problems are needed to tell"
         )
         return (
-            f"{self.second} vs {self.first} on the same {self.pairs} problems: both right "
-            f"{self.both}, only {self.second} right {self.only_second}, only {self.first} right "
-            f"{self.only_first}, both wrong {self.neither}.\n"
+            f"{self.first} vs {self.second} on the same {self.pairs} problems:\n"
+            f"  both right {self.both}, only {self.first} right {self.only_first}, "
+            f"only {self.second} right {self.only_second}, both wrong {self.neither}.\n"
             f"Sign test on the {self.only_first + self.only_second} disagreements: "
-            f"p = {self.p_value:.3f} ({verdict})."
+            f"p = {self.p_value:.3f}\n  ({verdict})."
         )
 
     def __repr__(self) -> str:

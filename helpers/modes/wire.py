@@ -81,7 +81,10 @@ def timestamp(date: str | None = None) -> int:
 
 # ---- whole responses --------------------------------------------------------------
 def _message(
-    content: str | None, tool_calls: list[dict[str, Any]] | None, refusal: str | None
+    content: str | None,
+    tool_calls: list[dict[str, Any]] | None,
+    refusal: str | None,
+    reasoning: str | None = None,
 ) -> dict[str, Any]:
     message: dict[str, Any] = {
         "role": "assistant",
@@ -89,6 +92,8 @@ def _message(
         "refusal": refusal,
         "annotations": [],
     }
+    if reasoning:  # a thinking model's thinking, the way llama.cpp and vLLM send it
+        message["reasoning_content"] = reasoning
     if tool_calls:
         message["tool_calls"] = tool_calls
     return message
@@ -111,12 +116,18 @@ def chat_completion(
     date: str | None = None,
     reasoning_tokens: int = 0,
     fingerprint: str = HANDWRITTEN_FINGERPRINT,
+    reasoning: str | None = None,
 ) -> dict[str, Any]:
     """A `chat.completion` object answering `request`.
 
     `contents` may be a list (one entry per choice, for requests with `n`).
+    `reasoning` is the thinking of a model that thinks apart from its answer: sent as the
+    first choice's `reasoning_content` and, unless `reasoning_tokens` says otherwise,
+    counted as reasoning tokens.
     Usage is estimated from the request and the answer text.
     """
+    if reasoning and not reasoning_tokens:
+        reasoning_tokens = estimate_tokens(reasoning)
     texts = contents if isinstance(contents, list) else [contents]
     reasons = finish_reason if isinstance(finish_reason, list) else [finish_reason] * len(texts)
     choices = []
@@ -126,7 +137,7 @@ def chat_completion(
         choices.append(
             {
                 "index": index,
-                "message": _message(text, calls, refusal),
+                "message": _message(text, calls, refusal, reasoning if index == 0 else None),
                 "logprobs": None,
                 "finish_reason": "tool_calls" if calls and reason == "stop" else reason,
             }

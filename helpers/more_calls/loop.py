@@ -14,6 +14,10 @@ The loop never invents an answer: when it stops without a `final_answer` (a step
 cap, an unreadable or cut-off step, a repeated step) it returns a Reasoning with
 `complete=False`, an empty result and a warning saying why. Each call may write
 `LOOP_STEP_TOKENS` tokens (one step needs few), unless you pass `max_tokens=`.
+
+Offline, with a viewer, each replayed step waits as long as writing it would take at
+the replay's pace (`HOMEMADE_O1_PACE` tokens a second, at most `MAX_REPLAY_PAUSE`
+seconds a step), so the steps arrive one by one as they would live, not all at once.
 """
 
 from __future__ import annotations
@@ -25,7 +29,8 @@ from typing import Any
 import openai
 
 from helpers.modes.client import get_client
-from helpers.modes.settings import default_model
+from helpers.modes.settings import default_model, stream_pace
+from helpers.modes.transports import REPLAY_HEADER
 from helpers.parsing.repair import load_json
 from helpers.parsing.text import strip_code_fence, strip_think_block
 from helpers.prompts import JSON_MODE, as_sdk_messages
@@ -47,6 +52,9 @@ Rules:
 - One step per reply; each step adds something new.
 - Take as many steps as the problem needs, and no more.
 - Inside strings, write a newline as \\n and a double quote as \\"."""
+
+MAX_REPLAY_PAUSE = 3.0
+"""The longest a replayed step waits offline (seconds), however long the step."""
 
 NEXT_STEP = "Next step."
 LAST_CALL = (
@@ -79,6 +87,17 @@ def read_step(text: str) -> dict[str, Any]:
     if "result" in value and value["result"] is not None:
         step["result"] = str(value["result"])
     return step
+
+
+def replay_pause(origin: str | None, usage: Usage | None, pace: float) -> float:
+    """Seconds a replayed step waits: as long as writing it takes at `pace` tokens a second.
+
+    `origin` is the replay's mark on the response (None: a live answer, which took its
+    own time); `pace` 0 means no waiting (tests, nbval). At most `MAX_REPLAY_PAUSE`.
+    """
+    if origin is None or pace <= 0 or usage is None:
+        return 0.0
+    return min(usage.completion_tokens / pace, MAX_REPLAY_PAUSE)
 
 
 class LoopState:
@@ -215,11 +234,13 @@ def step_loop(
     start = time.perf_counter()
     served_by, finish_reason = None, None
 
+    pace = stream_pace() if viewer is not None else 0.0
     while not state.done:
         try:
-            reply = client.chat.completions.create(
+            raw = client.chat.completions.with_raw_response.create(
                 model=model, messages=as_sdk_messages(state.request()), **options
             )
+            reply = raw.parse()
         except openai.OpenAIError as error:
             raise call_failed(viewer, error) from None
         served_by = reply.model or served_by
@@ -230,6 +251,7 @@ def step_loop(
         step = state.receive(reply.choices[0].message.content, finish_reason)
         if step is not None:
             if viewer is not None:
+                time.sleep(replay_pause(raw.headers.get(REPLAY_HEADER), usage, pace))
                 viewer.add_step(step["content"], step["title"])
             if on_step is not None:
                 on_step(len(state.steps), step["title"], step["content"])

@@ -89,7 +89,7 @@ _isolation: Isolation | None = None
 
 _OFF_MESSAGE = (
     "Error: running Python is switched off. Only the person using the notebook can switch it "
-    "on, by running `from helpers.tools import enable_python; enable_python(True)` in a cell."
+    "on, by running `helpers.enable_python(True)` in a cell."
 )
 
 # Other POSIX systems (macOS): apply the limits, then replace itself with the real program.

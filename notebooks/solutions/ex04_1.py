@@ -17,11 +17,12 @@ def make_revealer(steps):
 
     def redraw(change):
         shown.value = "".join(
-            f"<p><b>Step {number}.</b> {html.escape(steps[number - 1])}</p>"
-            for number in range(1, change["new"] + 1)
+            f"<p><b>Step {n}.</b> {html.escape(steps[n - 1])}</p>"
+            for n in range(1, change["new"] + 1)
         )
 
     next_button.on_click(on_next)
     previous_button.on_click(on_previous)
     progress.observe(redraw, names="value")
-    return widgets.VBox([widgets.HBox([previous_button, next_button]), progress, shown])
+    buttons = widgets.HBox([previous_button, next_button])
+    return widgets.VBox([buttons, progress, shown])

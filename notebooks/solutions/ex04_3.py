@@ -4,9 +4,10 @@ import ipywidgets as widgets
 
 
 def make_guess_card(step):
-    guess_box = widgets.Textarea(placeholder="What will the next step be?")
+    guess_box = widgets.Textarea(placeholder="What comes next?")
     reveal_button = widgets.Button(description="Reveal")
-    shown = widgets.HTML()  # empty: the step stays in Python until Reveal is clicked
+    # empty: the step stays in Python until Reveal is clicked
+    shown = widgets.HTML()
 
     def on_reveal(button):
         shown.value = (

@@ -14,5 +14,6 @@ def majority_vote(results):
         first_written.setdefault(key, result)
     if not votes:
         return None, 0
-    key, count = votes.most_common(1)[0]  # on a tie, the key counted first wins
+    # on a tie, the key counted first wins
+    key, count = votes.most_common(1)[0]
     return first_written[key], count
