@@ -3,15 +3,20 @@
     python scripts/run_notebooks_live.py                  # all eight, against llama-server
     python scripts/run_notebooks_live.py 05_beyond_one_call.ipynb
     python scripts/run_notebooks_live.py --base-url http://localhost:11434/v1 --model llama3.2
+    python scripts/run_notebooks_live.py --local             # local mode, the tiny model
+    python scripts/run_notebooks_live.py --local model.gguf  # local mode, a model of yours
 
 Without `--base-url` it starts llama.cpp's `llama-server` (built by
 scripts/build_llama_server.sh) with the tests' tiny random model, the weakest model there
 is: every answer is gibberish, so every demo that can fail does. A notebook that copes
 shows a one-line message and goes on; a cell that ends in a traceback is counted here.
 
-The notebooks run in a copy (a temporary folder), live (`HOMEMADE_O1_MODE=live`), and
-nothing is saved: the committed outputs stay the offline ones. The exit status is 1 when
-any cell ended in an error, or a notebook took longer than `--budget` seconds.
+With `--local` no server runs: the notebooks' own kernels answer in local mode
+(`HOMEMADE_O1_MODE=local`, llama-cpp-python), with the tiny model or the .gguf given.
+
+The notebooks run in a copy (a temporary folder), live or local, and nothing is saved:
+the committed outputs stay the offline ones. The exit status is 1 when any cell ended
+in an error, or a notebook took longer than `--budget` seconds.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))  # tests.support, for the server and the tiny model
 
 from tests.support.llama_server import running_llama_server  # noqa: E402
+from tests.support.tiny_model import make_tiny_model  # noqa: E402
 
 NOTEBOOKS = ROOT / "notebooks"
 BUDGET_SECONDS = 300.0
@@ -80,6 +86,19 @@ def run_one(path: Path, folder: Path, env: dict[str, str], cell_timeout: float) 
     }
 
 
+def local_env(model: str, scratch: Path) -> dict[str, str]:
+    """Settings for local mode: the given .gguf, or the tiny model made in `scratch`."""
+    path = Path(model) if model != "tiny" else make_tiny_model(scratch / "models")
+    print(f"local mode with {path.name}")
+    return {
+        "HOMEMADE_O1_MODE": "local",
+        "HOMEMADE_O1_LOCAL_MODEL": str(path.resolve()),
+        "OPENAI_API_KEY": "",
+        "OPENAI_BASE_URL": "",
+        "HOMEMADE_O1_PACE": "0",
+    }
+
+
 @contextlib.contextmanager
 def server_url(base_url: str | None) -> Iterator[str]:
     """The given server, or a llama-server with the tiny model for the length of the run."""
@@ -98,6 +117,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("notebooks", nargs="*", help="names in notebooks/ (default: all)")
     parser.add_argument("--base-url", help="an OpenAI-compatible server (default: start one)")
     parser.add_argument("--model", help="the model name to ask for (HOMEMADE_O1_MODEL)")
+    parser.add_argument(
+        "--local",
+        nargs="?",
+        const="tiny",
+        metavar="GGUF",
+        help="local mode in the kernel instead of a server (default model: the tiny one)",
+    )
     parser.add_argument("--cell-timeout", type=float, default=BUDGET_SECONDS)
     parser.add_argument("--budget", type=float, default=BUDGET_SECONDS, help="seconds per notebook")
     parser.add_argument("--json", type=Path, help="also write the findings here")
@@ -108,13 +134,17 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="notebooks-live-") as scratch:
         folder = Path(scratch) / "notebooks"
         shutil.copytree(NOTEBOOKS, folder, ignore=shutil.ignore_patterns("results", ".*"))
-        with server_url(args.base_url) as url:
-            env = {
-                "HOMEMADE_O1_MODE": "live",
-                "OPENAI_BASE_URL": url,
-                "OPENAI_API_KEY": "",  # none: a local server needs no key
-                "HOMEMADE_O1_PACE": "0",
-            }
+        with contextlib.ExitStack() as stack:
+            if args.local:
+                env = local_env(args.local, Path(scratch))
+            else:
+                url = stack.enter_context(server_url(args.base_url))
+                env = {
+                    "HOMEMADE_O1_MODE": "live",
+                    "OPENAI_BASE_URL": url,
+                    "OPENAI_API_KEY": "",  # none: a local server needs no key
+                    "HOMEMADE_O1_PACE": "0",
+                }
             if args.model:
                 env["HOMEMADE_O1_MODEL"] = args.model
             for name in names:
