@@ -74,8 +74,9 @@ def report_execution(paths: list[Path], runs: int) -> None:
     print(f"\nslowest: {slowest.name}, {seconds[slowest] / baseline:.2f}x an empty notebook")
 
 
-def learner_measures(path: Path) -> dict[str, float]:
-    notebook = nbformat.read(path, as_version=4)
+def learner_counts(notebook: nbformat.NotebookNode) -> dict[str, float]:
+    """What the learner estimate counts without running anything: prose words, code
+    lines (comments aside), code cells, exercises, and the minutes the notebook states."""
     prose = " ".join(c.source for c in notebook.cells if c.cell_type == "markdown")
     code_cells = [c for c in notebook.cells if c.cell_type == "code" and c.source.strip()]
     code_lines = sum(
@@ -89,22 +90,34 @@ def learner_measures(path: Path) -> dict[str, float]:
         for c in notebook.cells
         if c.cell_type == "markdown"
     )
-    run_seconds = run(notebook, LEARNER_PACE)
-    minutes = (
-        len(prose.split()) / READING_WORDS_PER_MINUTE
-        + code_lines / CODE_LINES_PER_MINUTE
-        + (len(code_cells) * SECONDS_PER_CELL + run_seconds) / 60
-        + exercises * MINUTES_PER_EXERCISE
-    )
     stated = re.search(r"\*\*About (\d+) minutes", notebook.cells[0].source)
     return {
         "words": len(prose.split()),
         "code_lines": code_lines,
         "cells": len(code_cells),
         "exercises": exercises,
-        "run_seconds": run_seconds,
-        "estimate": minutes,
         "stated": float(stated.group(1)) if stated else float("nan"),
+    }
+
+
+def learner_minutes(counts: dict[str, float], run_seconds: float) -> float:
+    """The self-paced estimate: the counts (and the run time) at the assumed rates."""
+    return (
+        counts["words"] / READING_WORDS_PER_MINUTE
+        + counts["code_lines"] / CODE_LINES_PER_MINUTE
+        + (counts["cells"] * SECONDS_PER_CELL + run_seconds) / 60
+        + counts["exercises"] * MINUTES_PER_EXERCISE
+    )
+
+
+def learner_measures(path: Path) -> dict[str, float]:
+    notebook = nbformat.read(path, as_version=4)
+    counts = learner_counts(notebook)
+    run_seconds = run(notebook, LEARNER_PACE)
+    return {
+        **counts,
+        "run_seconds": run_seconds,
+        "estimate": learner_minutes(counts, run_seconds),
     }
 
 
