@@ -41,7 +41,8 @@ def test_replay_shows_each_step_after_its_quote_and_before_the_end(bench, monkey
     monkeypatch.setenv("HOMEMADE_O1_PACE", "1000")  # fast, but still paced
     question = bench.recorded_question()
     run, reasoning = bench.replay(question)
-    assert len(reasoning.steps) == len(run.quote_arrived) == len(run.visible) == 5
+    # every step of the recorded answer (notebook 04's has several) timed once
+    assert len(reasoning.steps) == len(run.quote_arrived) == len(run.visible) >= 3
     for quote, shown in zip(run.quote_arrived, run.visible):
         assert quote <= shown  # a step is never shown before its text has arrived
     assert run.visible == sorted(run.visible)
