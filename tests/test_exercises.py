@@ -310,7 +310,8 @@ def test_03_1_refuses_an_answer_that_calls_the_courses_own_parser():
         return list(answer.steps), answer.result
 
     def borrowed_deeper(text):  # through a function of its own, under another name
-        return [s.strip() for s in find(text)[0]["steps"]], str(find(text)[0]["result"])
+        found = next(find(text))  # a generator: its body runs (and is seen) when iterated
+        return [s.strip() for s in found["steps"]], str(found["result"])
 
     find = helpers.find_json_objects
     for answer in (borrowed, borrowed_deeper):
