@@ -306,8 +306,15 @@ def report(runs: list[Run], rate: float, chunks: int) -> bool:
         f"info: step 1 shown {worst_sooner:.1f}x sooner than waiting for the whole reply"
         f" (worst run; the recording allows {ideal:.1f}x: where its step 1 ends)"
     )
+    partial_ok = report_partial_text(runs, f" (one chunk = {1000 / rate:.1f} ms)")
+    return quote_ok and partial_ok
+
+
+def report_partial_text(runs: list[Run], note: str = "") -> bool:
+    """Print the partial-text check over `runs`: every piece of a step's text shown at
+    most one chunk after it arrived. True when it holds."""
     lags = [lag for run in runs for lag in run.partial_lags]
-    delays_ms = [1000 * delay for run in runs for delay in run.partial_delays]
+    delays_ms = [1000 * delay for run in runs for delay in run.partial_delays] or [0.0]
     same = sum(1 for lag in lags if lag == 0)
     partial_ok = bool(lags) and max(lags) <= 1
     print(
@@ -315,9 +322,9 @@ def report(runs: list[Run], rate: float, chunks: int) -> bool:
         f" inside a step; {same} shown with their own chunk, {len(lags) - same} one chunk"
         f" later, worst {max(lags) if lags else '-'} chunk(s) behind (target <= 1);"
         f" arrival -> shown median {statistics.median(delays_ms):.2f} ms,"
-        f" max {max(delays_ms):.2f} ms (one chunk = {1000 / rate:.1f} ms)"
+        f" max {max(delays_ms):.2f} ms{note}"
     )
-    return quote_ok and partial_ok
+    return partial_ok
 
 
 # ---- part 2: a long answer --------------------------------------------------------------
@@ -709,16 +716,7 @@ def report_local(results: list[LocalRun], description: str) -> bool:
         f"info: step 1 shown {sooner:.1f}x sooner than waiting for the whole reply (worst run;"
         " depends on the prompt time and the number of steps, so not a target here)"
     )
-    lags = [lag for run in runs for lag in run.partial_lags]
-    delays_ms = [1000 * delay for run in runs for delay in run.partial_delays]
-    same = sum(1 for lag in lags if lag == 0)
-    partial_ok = bool(lags) and max(lags) <= 1
-    print(
-        f"{'PASS' if partial_ok else 'FAIL'}: partial step text: {len(lags)} pieces arrived"
-        f" inside a step; {same} shown with their own chunk, {len(lags) - same} one chunk"
-        f" later, worst {max(lags) if lags else '-'} chunk(s) behind (target <= 1);"
-        f" arrival -> shown median {med(delays_ms):.2f} ms, max {max(delays_ms):.2f} ms"
-    )
+    partial_ok = report_partial_text(runs)
     return streaming_ok and quote_ok and own_ok and partial_ok
 
 
