@@ -73,7 +73,7 @@ def run_script(body: str, model: Path) -> dict:
         [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
     )
     assert done.returncode == 0, done.stderr[-3000:]
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return {**json.loads(done.stdout.strip().splitlines()[-1]), "stderr": done.stderr[-3000:]}
 
 
 def test_an_interrupt_stops_a_call_at_once_and_the_model_stays_usable(tiny_model_file):
@@ -93,6 +93,74 @@ def test_an_interrupt_stops_a_call_at_once_and_the_model_stays_usable(tiny_model
     )
     assert result["outcome"] == "interrupted", result
     # a token of the tiny model takes milliseconds; the margin is for a busy test machine
+    assert result["stopped_after"] < 1.0, result
+    assert result["same_after"], result
+
+
+# llama.cpp runs logits processors (logit_bias, logprobs) through a C callback, and an
+# exception cannot leave one: Python prints it and drops it. An interrupt that lands there
+# (under load it does, now and then) must still stop the call. Here it is made to land
+# there every time: the processor itself sends the signal on the 20th token.
+INTERRUPT_INSIDE_THE_CALLBACK = """
+from helpers.modes.local import sampler
+calls = {"n": 0}
+real_bias = sampler._LogitBias.__call__
+def bias_then_interrupt(self, input_ids, scores):
+    calls["n"] += 1
+    if calls["n"] == 20:
+        sent["at"] = time.monotonic()
+        os.kill(os.getpid(), signal.SIGINT)
+    return real_bias(self, input_ids, scores)
+sampler._LogitBias.__call__ = bias_then_interrupt
+"""
+# Without the guard around each processor, the interrupt escapes our code and is dropped
+# inside llama-cpp-python's own callback code; the cancel flag must still stop the call.
+NO_GUARD = """
+sampler._Guarded.__call__ = lambda self, input_ids, scores: self.processor(input_ids, scores)
+"""
+CALL_AND_REPORT = """
+try:
+    client.chat.completions.create(**LONG)
+    outcome = "finished"
+except KeyboardInterrupt:
+    outcome = "interrupted"
+stopped_after = time.monotonic() - sent.get("at", time.monotonic())
+print(json.dumps({"outcome": outcome, "stopped_after": stopped_after,
+                  "same_after": reference() == before}))
+"""
+
+
+def test_an_interrupt_inside_a_llama_cpp_callback_still_stops_the_call(tiny_model_file):
+    result = run_script(INTERRUPT_INSIDE_THE_CALLBACK + CALL_AND_REPORT, tiny_model_file)
+    assert result["outcome"] == "interrupted", result
+    assert result["stopped_after"] < 1.0, result
+    assert result["same_after"], result
+    assert "Exception ignored" not in result["stderr"], result  # caught, not printed
+
+
+def test_an_interrupt_dropped_by_the_callback_still_stops_the_call(tiny_model_file):
+    script = INTERRUPT_INSIDE_THE_CALLBACK + NO_GUARD + CALL_AND_REPORT
+    result = run_script(script, tiny_model_file)
+    assert "KeyboardInterrupt" in result["stderr"], result  # it was dropped by the callback
+    assert result["outcome"] == "interrupted", result
+    assert result["stopped_after"] < 1.0, result
+    assert result["same_after"], result
+
+
+def test_an_interrupt_inside_the_callback_stops_a_stream(tiny_model_file):
+    body = """
+try:
+    for chunk in client.chat.completions.create(stream=True, **LONG):
+        pass
+    outcome = "finished"
+except KeyboardInterrupt:
+    outcome = "interrupted"
+stopped_after = time.monotonic() - sent.get("at", time.monotonic())
+print(json.dumps({"outcome": outcome, "stopped_after": stopped_after,
+                  "same_after": reference() == before}))
+"""
+    result = run_script(INTERRUPT_INSIDE_THE_CALLBACK + NO_GUARD + body, tiny_model_file)
+    assert result["outcome"] == "interrupted", result
     assert result["stopped_after"] < 1.0, result
     assert result["same_after"], result
 

@@ -1,12 +1,14 @@
 """Stop background generations when the kernel is interrupted.
 
 A synchronous call generates in the caller's own thread, so an interrupt
-(KeyboardInterrupt) lands inside the token loop and stops it at once. An async
-call generates in a worker thread, which an interrupt never reaches. While such a
-generation runs, this module wraps Python's SIGINT handler (main thread only): an
-interrupt first asks every running background generation to stop, then goes on as
-usual (raising KeyboardInterrupt). The wrapper removes itself when no background
-generation is left.
+(KeyboardInterrupt) usually lands inside the token loop and stops it at once; but
+when it lands inside a callback that llama.cpp runs (a logits processor), Python
+prints it and drops it. An async call generates in a worker thread, which an
+interrupt never reaches. So while any generation runs, this module wraps Python's
+SIGINT handler (main thread only): an interrupt first asks every running
+generation to stop (its cancel flag, checked before each token), then goes on as
+usual (raising KeyboardInterrupt). The wrapper removes itself when no generation
+is left.
 """
 
 from __future__ import annotations

@@ -120,6 +120,27 @@ class _LogprobRecorder:
         return {**item(token), "top_logprobs": best}
 
 
+class _Guarded:
+    """Runs a logits processor; an interrupt landing inside it becomes a cancel request.
+
+    llama.cpp calls logits processors through a C callback, and Python cannot raise an
+    exception out of one: a KeyboardInterrupt that lands there is printed and dropped.
+    Caught here, it sets the generation's cancel flag, which the token loop turns into
+    KeyboardInterrupt before the next token.
+    """
+
+    def __init__(self, processor: Any, cancel: threading.Event) -> None:
+        self.processor = processor
+        self.cancel = cancel
+
+    def __call__(self, input_ids: Any, scores: Any) -> Any:
+        try:
+            return self.processor(input_ids, scores)
+        except KeyboardInterrupt:
+            self.cancel.set()
+            return scores
+
+
 class _LogitBias:
     """A llama.cpp logits processor that adds a fixed bias to some tokens' scores."""
 
@@ -157,7 +178,8 @@ def sample(
     steps_before_sampling: list[Any] = [recorder] if recorder else []  # the model's own scores
     if sampling.logit_bias:
         steps_before_sampling.append(_LogitBias(sampling.logit_bias))
-    processors = llama_cpp.LogitsProcessorList(steps_before_sampling) or None
+    guarded = [_Guarded(step, limits.cancel) for step in steps_before_sampling]
+    processors = llama_cpp.LogitsProcessorList(guarded) or None
     llama.set_seed(sampling.seed)
     steps = llama.generate(
         tokens,

@@ -60,8 +60,10 @@ class _SyncEvents(httpx2.SyncByteStream):
 
     def _generate(self) -> Generator[bytes, None, None]:
         gate = self.job.model.gate
+        cancel = self.job.limits.cancel
         turn = gate.acquire(stale_after=self.job.limits.timeout)
         clean = False
+        interrupts.watch(cancel)
         try:
             self.job.model.reset_if_needed()
             self.job.limits.start_clock()
@@ -69,7 +71,10 @@ class _SyncEvents(httpx2.SyncByteStream):
                 yield sse_event(chunk)
             yield sse_event("[DONE]")
             clean = True
+        except GenerationCancelled:
+            raise KeyboardInterrupt from None  # an interrupt that llama.cpp's callback caught
         finally:
+            interrupts.forget(cancel)
             gate.release(turn, clean=clean)
 
     def __iter__(self) -> Iterator[bytes]:
@@ -238,7 +243,14 @@ class LocalTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         if job.chat.stream:
             headers = {"content-type": "text/event-stream; charset=utf-8"}
             return httpx2.Response(200, headers=headers, stream=_SyncEvents(job), request=request)
-        body = _run_with_turn(job, lambda turn: complete(job, turn))
+        cancel = job.limits.cancel
+        interrupts.watch(cancel)
+        try:
+            body = _run_with_turn(job, lambda turn: complete(job, turn))
+        except GenerationCancelled:
+            raise KeyboardInterrupt from None  # an interrupt that llama.cpp's callback caught
+        finally:
+            interrupts.forget(cancel)
         return _json_response(request, 200, body)
 
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
