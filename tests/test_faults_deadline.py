@@ -129,6 +129,56 @@ def test_the_message_names_the_deadline_that_ran_out(monkeypatch):
         assert "To wait longer, pass a larger timeout=" in line and "HOMEMADE_O1_TIMEOUT" in line
 
 
+# ---- looking up the server's name ------------------------------------------------------
+@pytest.fixture
+def slow_name_lookup(monkeypatch):
+    """A resolver that takes 30 s to answer for `*.slow-dns.test` (the system's lookup has
+    no timeout of its own); other names resolve as usual."""
+    import socket
+
+    real_lookup = socket.getaddrinfo
+    stop = __import__("threading").Event()
+
+    def lookup(host, *args, **kwargs):
+        name = host.decode() if isinstance(host, bytes) else str(host)  # async: IDNA bytes
+        if name.endswith("slow-dns.test"):
+            stop.wait(30)
+            raise socket.gaierror(socket.EAI_NONAME, "no such name")
+        return real_lookup(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", lookup)
+    yield stop  # set: every lookup still waiting gives up
+    stop.set()
+
+
+@pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
+def test_a_name_lookup_that_never_answers_ends_at_the_deadline(slow_name_lookup, use_async):
+    url = "http://api.slow-dns.test:9/v1"
+    if use_async:
+        client = get_async_client(base_url=url, timeout=1, max_retries=2)
+
+        async def timed_call():
+            started = time.monotonic()
+            outcome = await asyncio.gather(ask(client), return_exceptions=True)
+            elapsed = time.monotonic() - started
+            slow_name_lookup.set()  # else asyncio.run() waits for its lookup thread to end
+            return outcome[0], elapsed
+
+        error, elapsed = asyncio.run(timed_call())
+    else:
+        error, elapsed = timed(lambda: ask(get_client(base_url=url, timeout=1, max_retries=2)))
+    assert isinstance(error, DeadlineExceeded), repr(error)
+    assert elapsed < 1 + GRACE
+    assert "within 1 s" in explain_error(error)
+
+
+def test_a_server_reached_by_name_still_answers(slow_name_lookup):
+    with FaultServer("ok", content=answer_for) as server:
+        url = server.url.replace("127.0.0.1", "localhost")
+        reply = ask(get_client(base_url=url, timeout=5))
+    assert reply.choices[0].message.content
+
+
 # ---- retries stay inside the deadline ---------------------------------------------------
 @pytest.mark.parametrize("use_async", [False, True], ids=["sync", "async"])
 def test_retries_and_their_waits_fit_inside_the_deadline(use_async):

@@ -17,7 +17,9 @@ How it holds, in live and record mode (`get_client`, `get_async_client` and
   It starts at the call's first attempt; a retry (the SDK's own header
   `x-stainless-retry-count`) keeps it.
 * Sync: every socket connect, read and write waits at most until the deadline
-  (`ClampedBackend`), so neither a silent server nor a drip can stretch it.
+  (`ClampedBackend`), so neither a silent server nor a drip can stretch it. Looking
+  up the server's name (DNS), which no socket timeout covers, runs in a helper
+  thread that the call stops waiting for at the deadline.
   Async: each wait runs inside an AnyIO cancel scope that ends at the deadline.
 * Retries are kept inside the deadline: when the SDK's next wait (a server's
   Retry-After, else its backoff) would end after the deadline, the reply is marked
@@ -33,12 +35,14 @@ When the deadline runs out the call raises `DeadlineExceeded` (an
 from __future__ import annotations
 
 import functools
+import ipaddress
 import math
 import os
 import ssl
+import threading
 import time
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Iterable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -207,6 +211,54 @@ class ClampedStream(httpcore2.NetworkStream):
         return self._inner.get_extra_info(info)
 
 
+def _is_address(host: str) -> bool:
+    """True for an IP address (nothing to look up), False for a name."""
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    return True
+
+
+def _connect_by_name(
+    connect: Callable[[], httpcore2.NetworkStream], timeout: float
+) -> httpcore2.NetworkStream:
+    """Run `connect` (a name lookup, then a connect bounded by `timeout`) in a daemon
+    thread, and wait for it at most `timeout` seconds.
+
+    The system's name lookup takes no timeout: a resolver that does not answer would
+    hold the call for as long as it likes. Past the deadline the thread is left to end
+    on its own; a connection it still makes is closed at once.
+    """
+    done = threading.Event()
+    lock = threading.Lock()
+    outcome: dict[str, Any] = {}
+
+    def run() -> None:
+        try:
+            result: Any = connect()
+        except BaseException as error:  # handed to the waiting call
+            result = error
+        with lock:
+            if done.is_set():  # nobody is waiting any more
+                if isinstance(result, httpcore2.NetworkStream):
+                    result.close()
+                return
+            outcome["result"] = result
+            done.set()
+
+    threading.Thread(target=run, name="connect-by-name", daemon=True).start()
+    if not done.wait(timeout):
+        with lock:
+            if not done.is_set():
+                done.set()
+                raise httpcore2.ConnectTimeout("the call's deadline passed while connecting")
+    result = outcome["result"]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
 class ClampedBackend(httpcore2.NetworkBackend):
     """httpcore's network backend, with every socket wrapped in a `ClampedStream`."""
 
@@ -222,8 +274,13 @@ class ClampedBackend(httpcore2.NetworkBackend):
         socket_options: Iterable[Any] | None = None,
     ) -> httpcore2.NetworkStream:
         timeout = _clamp(timeout, httpcore2.ConnectTimeout)
-        stream = self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
-        return ClampedStream(stream)
+
+        def connect() -> httpcore2.NetworkStream:
+            return self._inner.connect_tcp(host, port, timeout, local_address, socket_options)
+
+        if timeout is None or _is_address(host):
+            return ClampedStream(connect())
+        return ClampedStream(_connect_by_name(connect, timeout))
 
     def connect_unix_socket(
         self, path: str, timeout: float | None = None, socket_options: Iterable[Any] | None = None
