@@ -51,6 +51,7 @@ VIEWER = ".homemade-o1-step-viewer"
 WAIT_MS = 30_000  # one kernel round trip once everything has started (a click, a redraw)
 PAGE_LIMIT = 180  # seconds for the page to show the notebook's cells
 KERNEL_LIMIT = 300  # seconds for a kernel to start and say "idle" (cold: compiles its imports)
+KERNEL_FIRST_LIMIT = 120  # ... on the first load of the page, before it is loaded once more
 RUN_ALL_LIMIT = 600  # seconds for Run All in all ...
 RUN_ALL_STALL = 150  # ... as long as another cell finishes at least this often
 STREAM_PACE = "60"  # offline replay speed in the browser's kernel: chunks per second
@@ -248,11 +249,24 @@ def run_all_cells(page, server: JupyterLabServer, app: str = "lab") -> None:
     # Idle" once the kernel is ready; running cells any earlier can make it ask for a kernel.
     # Notebook 7 has no status bar; its kernel indicator says "idle". The server must agree.
     ready_js = KERNEL_READY_JS if app == "lab" else NOTEBOOK7_READY_JS
+
+    def kernel_ready() -> bool:
+        return "idle" in server.kernel_states() and bool(page_value(page, ready_js, False))
+
+    # Seen twice in cold CI runs (a fresh venv's first kernel), each on one attempt only:
+    # the server had the kernel idle and the page connected to it, yet the page either
+    # never learnt the kernel's state (Notebook 7: status "unknown" for 300 s) or showed
+    # it idle and ran no cell on Run All. That is the page's connection to a new kernel,
+    # not the notebook: the first attempt gives up sooner and loads the page once more.
     for attempt in (1, 2):
+        if attempt == 1 and not ready_within(page, kernel_ready, KERNEL_FIRST_LIMIT):
+            print(f"The page never saw the kernel ready ({run_state(page, server)}); reloading")
+            page.reload(timeout=PAGE_LIMIT * 1000)
+            continue
         wait_until(
             page,
             "the notebook's kernel to start and say idle (server API and page)",
-            lambda: "idle" in server.kernel_states() and bool(page_value(page, ready_js, False)),
+            kernel_ready,
             limit=KERNEL_LIMIT,
             seen=lambda: run_state(page, server),
             server=server,
@@ -261,11 +275,18 @@ def run_all_cells(page, server: JupyterLabServer, app: str = "lab") -> None:
         page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
         if attempt == 2 or run_all_started(page, server):
             return
-        # Seen once in a cold CI run (a fresh venv's first kernel): the page showed the
-        # kernel idle, Run All moved to the last cell, and no cell ever ran. That is the
-        # page's connection to a new kernel, not the notebook: load the page once more.
         print(f"Run All started no cell ({run_state(page, server)}); reloading the page once")
         page.reload(timeout=PAGE_LIMIT * 1000)
+
+
+def ready_within(page, ready: Callable[[], bool], limit: float) -> bool:
+    """True as soon as `ready()` is; False if it is not within `limit` seconds."""
+    start = time.monotonic()
+    while time.monotonic() - start < limit:
+        if ready():
+            return True
+        page.wait_for_timeout(250)
+    return False
 
 
 def run_all_started(page, server: JupyterLabServer, limit: float = 45) -> bool:
