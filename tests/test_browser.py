@@ -349,6 +349,7 @@ def test_notebook_04_in_jupyterlab(tmp_path: Path) -> None:
     with notebook_page(tmp_path, dialogs) as page:
         check_live_viewer(page)  # while Run All is still going
         wait_for_run_all(page)
+        check_fold(page)
         check_cut_off_viewer(page)
         check_hand_made_revealer(page)
         check_step_viewer(page)
@@ -404,9 +405,21 @@ def check_live_viewer(page) -> None:
     expect(viewer).to_contain_text(SNAIL_LAST_STEP)
     expect(viewer).not_to_contain_text("Thinking…")
     assert viewer.locator("progress").count() == 0
+    expect(viewer.get_by_role("button", name="Thought for")).to_be_visible()
+
+
+def check_fold(page) -> None:
+    """The "Thought for" header folds the steps away and back; the answer stays.
+
+    Clicked once Run All has finished: a click reaches the kernel as a message queued
+    behind the cells still waiting to run, so while Run All goes on it takes effect
+    only when they are done, as for any widget.
+    """
+    from playwright.sync_api import expect
+
+    viewer = viewer_for(page, SNAIL_QUESTION)
     header = viewer.get_by_role("button", name="Thought for")
-    expect(header).to_be_visible()
-    header.click()  # fold the steps away: the answer stays
+    header.click()
     expect(viewer.get_by_text(SNAIL_STEP_1)).to_be_hidden()
     expect(viewer.get_by_text(SNAIL_ANSWER)).to_be_visible()
     header.click()
