@@ -153,8 +153,9 @@ def tools_of(body: dict) -> dict[str, Tool]:
     every = default_tools(include_python=True)
     named = {tool["function"]["name"] for tool in body.get("tools") or [] if "function" in tool}
     if not named:
-        system = next((m for m in body.get("messages", []) if m.get("role") == "system"), {})
-        text = system.get("content") if isinstance(system.get("content"), str) else ""
+        system: dict = next((m for m in body.get("messages", []) if m.get("role") == "system"), {})
+        content = system.get("content")
+        text = content if isinstance(content, str) else ""
         named = {name for name in every if f"\n- {name}(" in "\n" + text}
     return {name: tool for name, tool in every.items() if name in named}
 
