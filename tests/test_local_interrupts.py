@@ -76,21 +76,20 @@ def run_script(body: str, model: Path) -> dict:
     return {**json.loads(done.stdout.strip().splitlines()[-1]), "stderr": done.stderr[-3000:]}
 
 
+CALL_AND_REPORT = """
+try:
+    client.chat.completions.create(**LONG)
+    outcome = "finished"
+except KeyboardInterrupt:
+    outcome = "interrupted"
+stopped_after = time.monotonic() - sent.get("at", time.monotonic())
+print(json.dumps({"outcome": outcome, "stopped_after": stopped_after,
+                  "same_after": reference() == before}))
+"""
+
+
 def test_an_interrupt_stops_a_call_at_once_and_the_model_stays_usable(tiny_model_file):
-    result = run_script(
-        """
-        interrupt_soon()
-        try:
-            client.chat.completions.create(**LONG)
-            outcome = "finished"
-        except KeyboardInterrupt:
-            outcome = "interrupted"
-        stopped_after = time.monotonic() - sent.get("at", time.monotonic())
-        print(json.dumps({"outcome": outcome, "stopped_after": stopped_after,
-                          "same_after": reference() == before}))
-        """,
-        tiny_model_file,
-    )
+    result = run_script("interrupt_soon()" + CALL_AND_REPORT, tiny_model_file)
     assert result["outcome"] == "interrupted", result
     # a token of the tiny model takes milliseconds; the margin is for a busy test machine
     assert result["stopped_after"] < 1.0, result
@@ -118,16 +117,6 @@ sampler._LogitBias.__call__ = bias_then_interrupt
 NO_GUARD = """
 sampler._Guarded.__call__ = lambda self, input_ids, scores: self.processor(input_ids, scores)
 """
-CALL_AND_REPORT = """
-try:
-    client.chat.completions.create(**LONG)
-    outcome = "finished"
-except KeyboardInterrupt:
-    outcome = "interrupted"
-stopped_after = time.monotonic() - sent.get("at", time.monotonic())
-print(json.dumps({"outcome": outcome, "stopped_after": stopped_after,
-                  "same_after": reference() == before}))
-"""
 
 
 def test_an_interrupt_inside_a_llama_cpp_callback_still_stops_the_call(tiny_model_file):
@@ -148,18 +137,12 @@ def test_an_interrupt_dropped_by_the_callback_still_stops_the_call(tiny_model_fi
 
 
 def test_an_interrupt_inside_the_callback_stops_a_stream(tiny_model_file):
-    body = """
-try:
-    for chunk in client.chat.completions.create(stream=True, **LONG):
-        pass
-    outcome = "finished"
-except KeyboardInterrupt:
-    outcome = "interrupted"
-stopped_after = time.monotonic() - sent.get("at", time.monotonic())
-print(json.dumps({"outcome": outcome, "stopped_after": stopped_after,
-                  "same_after": reference() == before}))
-"""
-    result = run_script(INTERRUPT_INSIDE_THE_CALLBACK + NO_GUARD + body, tiny_model_file)
+    read_a_stream = CALL_AND_REPORT.replace(
+        "client.chat.completions.create(**LONG)",
+        "for chunk in client.chat.completions.create(stream=True, **LONG):\n        pass",
+    )
+    assert read_a_stream != CALL_AND_REPORT
+    result = run_script(INTERRUPT_INSIDE_THE_CALLBACK + NO_GUARD + read_a_stream, tiny_model_file)
     assert result["outcome"] == "interrupted", result
     assert result["stopped_after"] < 1.0, result
     assert result["same_after"], result
