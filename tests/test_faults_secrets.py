@@ -87,8 +87,6 @@ def test_a_reply_that_holds_the_key_is_shown_and_stored_without_it(tmp_path):
             progress=False,
         )
     for entry, outcome in outcomes.items():
-        if entry == "client(stream)":
-            continue  # a learner's own loop over raw deltas: the limit of a byte-level scrub
         text = outcome.shown + outcome.error_text
         if isinstance(outcome.error, HarnessRowsFailed):
             text += outcome.error.text
