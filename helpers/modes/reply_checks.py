@@ -11,7 +11,9 @@ rules, so the notebooks' helpers never meet a raw fault:
   that "does not match the expected ... format", a request too large) is marked
   `x-should-retry: false`, a header the `openai` SDK obeys, so it fails at once;
 * **a key echoed back**: the request's own key is cut out of every reply body
-  before anything can print or store it.
+  before anything can print or store it; in a stream, also when it is spread over
+  several events (`helpers.modes.stream_secrets`), so the text of each choice,
+  joined, never holds it.
 
 `ReplyCutOff` is the error for a stream that ended before the server said it was
 done (no `finish_reason`): the connection, not the model, stopped the answer.
