@@ -229,7 +229,7 @@ def raw_stream(events: list, field: str, use_async: bool = False) -> dict[int, s
 
 
 @pytest.mark.parametrize("how", ["2", "3", "one character each"])
-@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("field", [*FIELDS, "reasoning", "refusal"])
 def test_a_key_split_over_events_is_not_in_the_joined_text(field, how):
     text = SAID.format(key=KEY)
     texts = raw_stream(field_events(field, key_pieces(text, how)), field)
