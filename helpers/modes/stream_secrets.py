@@ -37,14 +37,16 @@ class StreamTextScrubber:
     def __init__(self, secrets: Iterable[str]) -> None:
         self.secrets = sorted({secret for secret in secrets if secret}, key=len, reverse=True)
         self._held: dict[tuple[int, Slot], str] = {}  # (choice index, slot) -> text not yet sent
-        self._template: dict[str, Any] = {}  # the last chunk's fields other than its choices
+        self._template: dict[str, Any] = {}  # the last chunk, but its choices and usage
 
     def event(self, chunk: dict[str, Any]) -> bool:
         """Rewrite the text of one parsed chunk in place; True if any of it changed."""
         choices = chunk.get("choices")
         if not isinstance(choices, list):
             return False
-        self._template = {name: value for name, value in chunk.items() if name != "usage"}
+        self._template = {
+            name: value for name, value in chunk.items() if name not in ("choices", "usage")
+        }
         changed = False
         for position, choice in enumerate(choices):
             if isinstance(choice, dict):
