@@ -12,6 +12,7 @@ under it:
   (`HOMEMADE_O1_TIMEOUT`, or `timeout=`), retries included;
 - `reply_checks`: what that transport checks in a reply (a body that is not JSON, a
   server error no retry can fix, a key echoed back) and the errors naming those faults;
+- `stream_secrets`: a key spread over a stream's events, cut out of the joined text;
 - `recording_files`: the recording file format, matching a request to its recording,
   and the message a miss gives;
 - `wire`: chat-completion replies in the exact JSON shape the API sends.

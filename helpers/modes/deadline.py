@@ -26,7 +26,8 @@ How it holds, in live and record mode (`get_client`, `get_async_client` and
   `x-should-retry: false` (the SDK obeys that header) or the error is raised as the
   SDK's own final error, so the SDK does not sleep past the deadline.
 * The same transport reads replies with `helpers.modes.reply_checks`: unreadable
-  bodies, server errors a retry cannot fix, a key echoed back.
+  bodies, server errors a retry cannot fix, a key echoed back (whole, or spread over
+  a stream's events).
 
 When the deadline runs out the call raises `DeadlineExceeded` (an
 `openai.APITimeoutError`); its message says which deadline it was and how to raise it.

@@ -11,7 +11,9 @@ rules, so the notebooks' helpers never meet a raw fault:
   that "does not match the expected ... format", a request too large) is marked
   `x-should-retry: false`, a header the `openai` SDK obeys, so it fails at once;
 * **a key echoed back**: the request's own key is cut out of every reply body
-  before anything can print or store it.
+  before anything can print or store it; in a stream, also when it is spread over
+  several events (`helpers.modes.stream_secrets`), so the text of each choice,
+  joined, never holds it.
 
 `ReplyCutOff` is the error for a stream that ended before the server said it was
 done (no `finish_reason`): the connection, not the model, stopped the answer.
@@ -27,6 +29,7 @@ import httpx2
 import openai
 
 from helpers.modes.redaction import header_secrets
+from helpers.modes.stream_secrets import StreamTextScrubber
 
 REDACTED = b"[redacted]"
 UNREADABLE_TYPE = "unreadable_reply"  # the error type of the 502 made for a non-JSON body
@@ -278,40 +281,96 @@ def unreadable_chunk_message(data: bytes, where: str) -> str:
     )
 
 
-class EventStreamReader:
-    """Reads a server-sent event stream as it passes through, one complete line at a time.
+NOT_JSON = object()
+_LINE_END = re.compile(rb"\r\n|\r|\n")  # the line ends of an event stream, as the SDK reads them
 
-    `feed(chunk)` returns the bytes that may go on (whole lines, with the secrets cut
-    out) and raises `ValueError` naming the data of the first complete event that is
+
+class EventStreamReader:
+    """Reads a server-sent event stream as it passes through, one whole event at a time.
+
+    `feed(chunk)` returns the bytes that may go on: the events completed so far,
+    with the request's secrets cut out. Lines end as the SDK reads them (LF, CR or
+    CRLF). Two kinds of cut:
+
+    * every line loses any secret it holds whole;
+    * the text of each choice (see `StreamTextScrubber`) loses any secret that forms
+      only once pieces from several events are joined: an event whose text changed is
+      re-serialised as one `data:` line; every other event goes on byte for byte.
+
+    `feed` raises `ValueError` naming the data of the first complete event that is
     not JSON. An event cut off by the end of the stream is never judged: that is a
     dropped connection, which the reader of the stream reports.
     """
 
     def __init__(self, secrets: tuple[bytes, ...]) -> None:
         self.secrets = secrets
-        self._partial = b""
-        self._data: list[bytes] = []
+        texts = [secret.decode("utf-8", "replace") for secret in secrets]
+        self.text = StreamTextScrubber(texts) if texts else None
+        self._partial = b""  # an unfinished line
+        self._lines: list[bytes] = []  # the event being read, each line with its line end
+        self._data: list[bytes] = []  # the values of its data lines
 
     def feed(self, chunk: bytes) -> bytes:
         self._partial += chunk
-        *lines, self._partial = self._partial.split(b"\n")
-        for line in lines:
-            self._line(line.rstrip(b"\r"))
-        return scrub(b"".join(line + b"\n" for line in lines), self.secrets) if lines else b""
+        return scrub(self._events(final=False), self.secrets)
 
     def rest(self) -> bytes:
-        """What is left at the end of the stream (an unfinished line), secrets cut out."""
-        rest, self._partial = self._partial, b""
-        return scrub(rest, self.secrets)
+        """What is left at the end of the stream, secrets cut out: text still held back
+        (as one more event), then an unfinished event as it came."""
+        passed = self._events(final=True) + self._held_back()
+        unfinished = b"".join(self._lines) + self._partial
+        self._lines, self._data, self._partial = [], [], b""
+        return scrub(passed + unfinished, self.secrets)
 
-    def _line(self, line: bytes) -> None:
-        if not line:
-            data, self._data = b"\n".join(self._data), []
-            if data.strip() and data.strip() != b"[DONE]" and not is_json(data):
-                raise ValueError(scrub(data, self.secrets))
-        elif line.startswith(b"data:"):
-            value = line[5:]
-            self._data.append(value[1:] if value.startswith(b" ") else value)
+    def _events(self, final: bool) -> bytes:
+        """The events that the complete lines in `_partial` finish."""
+        passed, start = [], 0
+        for match in _LINE_END.finditer(self._partial):
+            if not final and match.group() == b"\r" and match.end() == len(self._partial):
+                break  # its LF may come in the next chunk
+            line = self._partial[start : match.start()]
+            self._lines.append(self._partial[start : match.end()])
+            start = match.end()
+            if line:
+                name, _, value = line.partition(b":")
+                if name == b"data":
+                    self._data.append(value[1:] if value.startswith(b" ") else value)
+            else:
+                passed.append(self._event())
+        self._partial = self._partial[start:]
+        return b"".join(passed)
+
+    def _event(self) -> bytes:
+        """One complete event (its lines are in `_lines`), checked and with its text scrubbed."""
+        lines, self._lines = self._lines, []
+        data, self._data = b"\n".join(self._data), []
+        if not data.strip():
+            return b"".join(lines)
+        if data.strip() == b"[DONE]":
+            return self._held_back() + b"".join(lines)
+        value = _json_or_not(data)
+        if value is NOT_JSON:  # raised outside an except block: no JSONDecodeError in its chain
+            raise ValueError(scrub(data, self.secrets))
+        if self.text is None or not isinstance(value, dict) or not self.text.event(value):
+            return b"".join(lines)
+        kept = [line for line in lines[:-1] if line.partition(b":")[0].rstrip(b"\r\n") != b"data"]
+        return b"".join(kept) + _data_event(value)
+
+    def _held_back(self) -> bytes:
+        held = self.text.held_back_event() if self.text is not None else None
+        return _data_event(held) if held is not None else b""
+
+
+def _json_or_not(data: bytes) -> Any:
+    """The JSON value of `data`, or `NOT_JSON`."""
+    try:
+        return json.loads(data)
+    except ValueError:
+        return NOT_JSON
+
+
+def _data_event(value: dict[str, Any]) -> bytes:
+    return b"data: " + json.dumps(value, ensure_ascii=False).encode() + b"\n\n"
 
 
 def server_name(request: httpx2.Request) -> str:
