@@ -101,6 +101,13 @@ def test_wire_completion_with_several_choices_and_tool_calls():
     )
 
 
+def test_wire_completion_without_a_finish_reason_sends_null():
+    body = chat_completion(
+        {"messages": [{"role": "user", "content": "hi"}]}, "a", finish_reason=None
+    )
+    assert body["choices"][0]["finish_reason"] is None
+
+
 def test_a_streamed_hand_written_recording_needs_text(tmp_path):
     from tests.support.recordings import add_recording
 
