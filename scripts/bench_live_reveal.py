@@ -546,6 +546,9 @@ def steps_schema(steps: int, step_length: int) -> dict[str, Any]:
     }
 
 
+_DECODER = json.JSONDecoder()
+
+
 def steps_string_ends(text: str) -> list[tuple[int, str]]:
     """(index of the closing quote, decoded text) of each string in the `"steps"` array.
 
@@ -559,7 +562,7 @@ def steps_string_ends(text: str) -> list[tuple[int, str]]:
     while index < len(text):
         char = text[index]
         if char == '"':
-            value, end = json.decoder.scanstring(text, index + 1)
+            value, end = _DECODER.raw_decode(text, index)  # the string at `index`, decoded
             if nesting == ["{", "["] and key == "steps":
                 found.append((end - 1, value))
             last_string = value

@@ -35,13 +35,23 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict, cast
+
+if TYPE_CHECKING:
+    from llama_cpp.llama_types import (
+        CreateChatCompletionResponse,
+        CreateChatCompletionStreamResponse,
+    )
+    from openai.types.chat import ChatCompletionMessageParam
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-MESSAGES = [{"role": "user", "content": "Explain, step by step, how to add 17 and 25."}]
+MESSAGES: list[ChatCompletionMessageParam] = [
+    {"role": "user", "content": "Explain, step by step, how to add 17 and 25."}
+]
 
 
 def tiny_model() -> Path:
@@ -131,8 +141,16 @@ def stand_in_model(name: str) -> Path:
     return path
 
 
-def end_of_turn_ban(llama) -> dict[str, float]:
-    return {str(llama.token_eos()): -100.0}
+class Sampling(TypedDict):
+    """The sampling settings both ways are given."""
+
+    temperature: float
+    top_p: float
+    seed: int
+
+
+def end_of_turn_ban(llama) -> dict[str, int]:
+    return {str(llama.token_eos()): -100}  # the API's logit_bias values are integers
 
 
 def bench_speed(model: Path, threads: int, tokens: int, runs: int) -> dict[str, list[float]]:
@@ -151,12 +169,13 @@ def bench_speed(model: Path, threads: int, tokens: int, runs: int) -> dict[str, 
     client = get_client("local")
     client.chat.completions.create(model="m", messages=MESSAGES, max_tokens=2)  # load it
     ours = loaded_model()
+    assert ours is not None  # the call above loaded it
     direct = llama_cpp.Llama(
         model_path=str(model), n_ctx=ours.context, n_threads=threads,
         n_threads_batch=threads, verbose=False,
     )  # fmt: skip
     ban = end_of_turn_ban(direct)
-    sampling = dict(temperature=0.8, top_p=0.95, seed=1)
+    sampling = Sampling(temperature=0.8, top_p=0.95, seed=1)
 
     def timed(call) -> float:
         started = time.perf_counter()
@@ -170,6 +189,8 @@ def bench_speed(model: Path, threads: int, tokens: int, runs: int) -> dict[str, 
         reply = client.chat.completions.create(
             model="m", messages=MESSAGES, max_tokens=tokens, logit_bias=ban, **sampling
         )
+        if reply.usage is None:
+            raise RuntimeError("the reply came without usage")
         return reply.usage.completion_tokens
 
     def sdk_stream() -> int:
@@ -180,6 +201,8 @@ def bench_speed(model: Path, threads: int, tokens: int, runs: int) -> dict[str, 
         usage = None
         for chunk in stream:
             usage = chunk.usage or usage
+        if usage is None:
+            raise RuntimeError("the stream ended without a usage chunk")
         return usage.completion_tokens
 
     direct_options: dict[str, Any] = dict(
@@ -187,12 +210,21 @@ def bench_speed(model: Path, threads: int, tokens: int, runs: int) -> dict[str, 
         top_k=40, min_p=0.05, repeat_penalty=1.0, **sampling,
     )  # fmt: skip
 
+    # create_chat_completion is typed to return a reply or a stream; which one is set by
+    # `stream`, so each way below casts to the one it asked for
     def direct_plain() -> int:
-        return direct.create_chat_completion(**direct_options)["usage"]["completion_tokens"]
+        reply = cast(
+            "CreateChatCompletionResponse", direct.create_chat_completion(**direct_options)
+        )
+        return reply["usage"]["completion_tokens"]
 
     def direct_stream() -> int:
         count = 0
-        for chunk in direct.create_chat_completion(stream=True, **direct_options):
+        chunks = cast(
+            "Iterator[CreateChatCompletionStreamResponse]",
+            direct.create_chat_completion(stream=True, **direct_options),
+        )
+        for chunk in chunks:
             if chunk["choices"] and "content" in chunk["choices"][0]["delta"]:
                 count += 1  # one chunk per token here (plain text, no stop strings)
         return count

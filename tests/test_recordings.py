@@ -99,3 +99,19 @@ def test_wire_completion_with_several_choices_and_tool_calls():
     assert body["usage"]["total_tokens"] == (
         body["usage"]["prompt_tokens"] + body["usage"]["completion_tokens"]
     )
+
+
+def test_wire_completion_without_a_finish_reason_sends_null():
+    body = chat_completion(
+        {"messages": [{"role": "user", "content": "hi"}]}, "a", finish_reason=None
+    )
+    assert body["choices"][0]["finish_reason"] is None
+
+
+def test_a_streamed_hand_written_recording_needs_text(tmp_path):
+    from tests.support.recordings import add_recording
+
+    body = {"model": "m", "messages": [{"role": "user", "content": "hi"}], "stream": True}
+    with pytest.raises(ValueError, match="needs text"):
+        add_recording(tmp_path, body, text=None, stream=True)
+    assert not any(tmp_path.rglob("*.json"))  # nothing half-written

@@ -109,7 +109,7 @@ def chat_completion(
     request: dict[str, Any],
     contents: str | list[str | None] | None,
     *,
-    finish_reason: str | list[str] = "stop",
+    finish_reason: str | list[str] | None = "stop",
     tool_calls: list[dict[str, Any]] | None = None,
     refusal: str | None = None,
     model: str = DEFAULT_WIRE_MODEL,
@@ -121,6 +121,8 @@ def chat_completion(
     """A `chat.completion` object answering `request`.
 
     `contents` may be a list (one entry per choice, for requests with `n`).
+    `finish_reason=None` sends `null` there, as a server does that does not say how the
+    answer ended.
     `reasoning` is the thinking of a model that thinks apart from its answer: sent as the
     first choice's `reasoning_content` and, unless `reasoning_tokens` says otherwise,
     counted as reasoning tokens.

@@ -22,6 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from openai.types.chat import ChatCompletionMessageParam
+
 import helpers
 from helpers.errors import explain_error
 from helpers.evaluation.store import read_results
@@ -30,7 +32,7 @@ from helpers.reasoning import Reasoning
 from helpers.widgets.step_viewer import StepViewer
 
 QUESTION = "What is 1200 + 34?"
-MESSAGES = [{"role": "user", "content": QUESTION}]
+MESSAGES: list[ChatCompletionMessageParam] = [{"role": "user", "content": QUESTION}]
 MODEL = "fault-test-model"
 
 

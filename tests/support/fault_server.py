@@ -241,7 +241,9 @@ class FaultServer:
         mode = self.mode
         if mode == "rate_limit":
             if number <= self.failures:
-                error = {"error": {"message": "Rate limit reached; slow down.", "type": "tokens"}}
+                error: dict[str, Any] = {
+                    "error": {"message": "Rate limit reached; slow down.", "type": "tokens"}
+                }
                 self._send(connection, _json_reply(429, error, {"retry-after": self.retry_after}))
                 return True
             mode = "ok"

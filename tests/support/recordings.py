@@ -32,8 +32,11 @@ def add_recording(
 
     `ends="dropped"` keeps only the first half of a stream's chunks, like a connection
     that broke; `finish_reason="length"` makes a reply cut off at max_tokens.
+    `text=None` (a whole reply with no content, e.g. a refusal) cannot be streamed.
     """
     if stream:
+        if text is None:
+            raise ValueError("add_recording: a streamed answer needs text, not None")
         chunks = chat_completion_chunks(body, text, finish_reason=finish_reason)
         if ends == "dropped":
             chunks = chunks[: len(chunks) // 2]

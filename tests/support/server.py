@@ -147,15 +147,27 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True
     stub: StubServer
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not self.stub.quiet_errors:
+            super().handle_error(request, client_address)
+
+
+HOST = "127.0.0.1"
+
 
 class StubServer:
-    """Run an OpenAI-compatible server in a thread; use as a context manager."""
+    """Run an OpenAI-compatible server in a thread; use as a context manager.
 
-    def __init__(self, handler: Handler = echo_handler) -> None:
+    `quiet_errors=True` keeps the server from printing the traceback of a request that
+    failed outside the handler (a client killed in the middle of a request, for example).
+    """
+
+    def __init__(self, handler: Handler = echo_handler, *, quiet_errors: bool = False) -> None:
         self.handler = handler
+        self.quiet_errors = quiet_errors
         self.requests: list[StubRequest] = []
         self.errors: list[Exception] = []
-        self._server = _Server(("127.0.0.1", 0), _RequestHandler)
+        self._server = _Server((HOST, 0), _RequestHandler)
         self._server.stub = self
         self._thread = threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
@@ -164,8 +176,7 @@ class StubServer:
     @property
     def url(self) -> str:
         """The API root, like `https://api.openai.com/v1`."""
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}/v1"
+        return f"http://{HOST}:{self._server.server_port}/v1"
 
     def __enter__(self) -> StubServer:
         self._thread.start()
