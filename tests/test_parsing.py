@@ -250,6 +250,33 @@ def test_reasoning_answer_model() -> None:
     assert "steps" in ReasoningAnswer.model_json_schema()["properties"]
 
 
+# ---- a step or result whose own text looks like JSON ----------------------------------
+
+JSON_LOOKING = [
+    '{"0}',  # found by Hypothesis: was "cut off"
+    '{"}',  # found by Hypothesis: was "No JSON object was found"
+    json.dumps({"steps": ["x"], "result": "y"}),  # was read as the answer: steps x, result y
+]
+
+
+@pytest.mark.parametrize("text", JSON_LOOKING)
+@pytest.mark.parametrize("where", ["result", "step"])
+def test_a_value_that_looks_like_json_is_only_text(text: str, where: str) -> None:
+    body = {"step1": text, "result": "7"} if where == "step" else {"step1": "0", "result": text}
+    parsed = parse_reasoning(json.dumps(body))
+    assert parsed.steps == [body["step1"]] and parsed.result == body["result"]
+    assert parsed.repairs == []
+
+
+def test_an_answer_written_as_a_string_after_some_words_is_still_decoded() -> None:
+    encoded = json.dumps(json.dumps({"steps": ["x"], "result": "y"}))
+    parsed = parse_reasoning("Here it is: " + encoded)
+    assert (parsed.steps, parsed.result) == (["x"], "y")
+    assert "decoded JSON written inside a string" in parsed.repairs
+    with pytest.raises(ReasoningParseError, match="cut off"):
+        parse_reasoning("Here it is: " + encoded[:-8])
+
+
 # ---- speed -----------------------------------------------------------------------------
 
 

@@ -6,6 +6,7 @@ module that holds each one.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass
 
@@ -116,9 +117,41 @@ def _decode_inner(text: str) -> object:
 
 def _read_answer(cleaned: str, raw: str) -> tuple[AnswerParts, list[str]]:
     """Find the answer in cleaned text; return it and the repairs it needed, or raise."""
-    encoded = _read_double_encoded(cleaned, raw)
-    if encoded is not None:
-        return encoded
+    string, embedded = _answer_string(cleaned)
+    if string is None or (embedded and _inside_an_object(cleaned)):
+        return _read_objects(cleaned, raw)
+    try:
+        encoded = _read_string(string, raw)
+    except ReasoningParseError as error:
+        # The string held no usable answer: its "{" may be a step's or the result's own
+        # text. Read the text as it is; if that finds nothing, the string's error stands.
+        try:
+            return _read_objects(cleaned, raw)
+        except ReasoningParseError:
+            raise error from None
+    return encoded if encoded is not None else _read_objects(cleaned, raw)
+
+
+def _inside_an_object(cleaned: str) -> bool:
+    """True when the first quoted `"{\\"..."` is a value inside a valid JSON object: a
+    step or a result whose own text looks like JSON, not an answer written as a string."""
+    quoted = _QUOTED_OBJECT.search(cleaned)
+    if quoted is None:
+        return False
+    for span in find_json_spans(cleaned):
+        if span.start >= quoted.start():
+            return False
+        if span.complete and span.end >= quoted.end():
+            try:
+                json.loads(span.text)
+            except ValueError:
+                continue
+            return True
+    return False
+
+
+def _read_objects(cleaned: str, raw: str) -> tuple[AnswerParts, list[str]]:
+    """Find the answer among the JSON objects in cleaned text (not a JSON string)."""
     found: list[_Found] = []
     cut_off: list[JsonSpan] = []
     partial: list[AnswerParts] = []
@@ -172,20 +205,28 @@ def _read_answer(cleaned: str, raw: str) -> tuple[AnswerParts, list[str]]:
     raise _explain_failure(cleaned, partial, raw)
 
 
-def _read_double_encoded(cleaned: str, raw: str) -> tuple[AnswerParts, list[str]] | None:
-    """Handle a reply that is one JSON string whose content is the answer.
+def _answer_string(cleaned: str) -> tuple[str | None, bool]:
+    """The JSON string that may hold the answer, and whether other text surrounds it.
 
-    Also handles the same string printed without its outer quotes (`{\\"step1\\": ...}`).
+    A reply can be one JSON string whose content is the answer, or the same printed
+    without its outer quotes (`{\\"step1\\": ...}`), or such a string after some words
+    ('Here it is: "{\\"step1\\": ...}"': embedded). (None, False) when there is none.
     """
     inner = strip_code_fence(cleaned).strip()
+    embedded = False
     if inner.startswith("{") and '\\"' in inner and not _BARE_QUOTE.search(inner):
         inner = f'"{inner}"'
     elif not inner.startswith('"') and (quoted := _QUOTED_OBJECT.search(inner)):
-        inner = quoted.group(0)  # 'Here it is: "{\\"step1\\": ...}"'
+        inner, embedded = quoted.group(0), True
     if not (inner.startswith('"') and inner.endswith('"') and len(inner) > 2):
-        return None
+        return None, False
+    return inner, embedded
+
+
+def _read_string(string: str, raw: str) -> tuple[AnswerParts, list[str]] | None:
+    """The answer written inside the JSON string `string`, or None if it holds no object."""
     try:
-        decoded = load_json(inner).value
+        decoded = load_json(string).value
     except ValueError:
         return None
     if not isinstance(decoded, str) or "{" not in decoded:
