@@ -10,10 +10,11 @@ import pytest
 
 from helpers.agents.native import TOOL_AGENT_SYSTEM_PROMPT
 from helpers.agents.text import react_messages
-from helpers.modes.recording_files import RecordingLibrary, build_recording, write_recording
+from helpers.modes.recording_files import RecordingLibrary
 from helpers.modes.settings import PACKAGE_RECORDINGS
-from helpers.modes.wire import chat_completion, estimate_prompt_tokens
+from helpers.modes.wire import estimate_prompt_tokens
 from helpers.tools.registry import default_tools, tool_schemas
+from tests.support.recordings import add_recording
 
 SCRIPT = Path(__file__).resolve().parents[1] / "scripts" / "recordings.py"
 
@@ -36,18 +37,6 @@ def test_every_shipped_observation_is_what_the_tools_return_now(script):
             print(f"{recording.label(library.root)}: message {index} should read {now[:80]!r}")
     assert replayed >= 20  # the agent runs of notebook 06 are really looked at
     assert stale == 0, "run: python scripts/recordings.py observations --write"
-
-
-def save(folder: Path, body: dict, reply: str) -> Path:
-    document = build_recording(
-        method="POST",
-        endpoint="chat/completions",
-        body=body,
-        response={"status": 200, "body": chat_completion(body, reply)},
-        origin="hand-written",
-        note="hand-written for a test",
-    )
-    return write_recording(folder, document)
 
 
 def text_run(observation: str) -> dict:
@@ -84,8 +73,9 @@ def native_run(result: str) -> dict:
 
 
 def test_stale_observations_are_found_and_rewritten(script, tmp_path):
-    old_text = save(tmp_path, text_run("41"), "Thought: done.\nFinal Answer: 42")
-    old_native = save(tmp_path, native_run("1. The Moon: old words"), "About 384,400 km.")
+    old_text = add_recording(tmp_path, text_run("41"), text="Thought: done.\nFinal Answer: 42")
+    moon = native_run("1. The Moon: old words")
+    old_native = add_recording(tmp_path, moon, text="About 384,400 km.")
     assert script.refresh_observations(tmp_path, write=False) == 2
     assert old_text.exists() and old_native.exists()  # only listed
 
@@ -109,7 +99,7 @@ def test_stale_observations_are_found_and_rewritten(script, tmp_path):
 
 def test_other_recordings_are_left_alone(script, tmp_path):
     body = {"model": "m", "messages": [{"role": "user", "content": "Observation: hi"}]}
-    path = save(tmp_path, body, "Hello.")
+    path = add_recording(tmp_path, body, text="Hello.")
     before = path.read_text(encoding="utf-8")
     assert script.refresh_observations(tmp_path, write=True) == 0
     assert path.read_text(encoding="utf-8") == before
